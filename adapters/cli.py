@@ -1,0 +1,202 @@
+"""The ``role-advisor`` command: ask, chat, validate, export (and the quiz commands).
+
+Thin: every answer, message and quiz comes from the core; this module reads lines and prints.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from bot.i18n import t
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _utf8_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+def _lines(stream) -> "iter[str]":
+    """Lines of a byte stream as text; broken UTF-8 is replaced, never fatal."""
+    buf = getattr(stream, "buffer", None)
+    if buf is None:
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    for raw in buf:
+        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def _load(args):
+    from bot import Advisor, KnowledgeError
+
+    try:
+        return Advisor.load(getattr(args, "knowledge", None), getattr(args, "profile", None))
+    except KnowledgeError as exc:
+        print(t("cli.knowledge_error", "en", error=exc), file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _lang_arg(value: str | None) -> str | None:
+    return value if value in ("en", "hu") else None
+
+
+def _plain(advisor, ans) -> str:
+    out = ans.answer
+    if ans.alternatives:
+        items = [advisor.topic_label(a, ans.lang) for a in ans.alternatives]
+        out += "\n" + t("did_you_mean", ans.lang, items=f" {t('or', ans.lang)} ".join(items))
+    return out
+
+
+# -- commands -------------------------------------------------------------------------------------
+def cmd_ask(args) -> int:
+    advisor = _load(args)
+    lang = _lang_arg(args.lang)
+    questions = [" ".join(args.question)] if args.question else _lines(sys.stdin)
+    for q in questions:
+        ans = advisor.ask(q, lang=lang)
+        if args.json:
+            sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(_plain(advisor, ans) + "\n\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_chat(args) -> int:
+    advisor = _load(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        try:  # arrow keys and history, where the platform has readline
+            import readline  # noqa: F401
+        except ImportError:
+            pass
+    fixed = _lang_arg(args.lang)
+    ui = fixed or "en"
+    title = advisor.profile.title.get(ui)
+    print(t("cli.welcome", ui, title=title), flush=True)
+    source = (lambda: input("> ")) if interactive else None
+    it = None if interactive else iter(_lines(sys.stdin))
+    while True:
+        try:
+            line = source() if interactive else next(it)
+        except (EOFError, StopIteration):
+            break
+        except KeyboardInterrupt:
+            print()
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("/"):
+            cmd, _, rest = text.partition(" ")
+            cmd = cmd.lower()
+            if cmd in ("/quit", "/exit", "/q"):
+                break
+            if cmd == "/help":
+                print(t("cli.help", ui), flush=True)
+            elif cmd == "/lang":
+                choice = rest.strip().lower()
+                if choice in ("auto", "en", "hu"):
+                    fixed = _lang_arg(choice)
+                    ui = fixed or ui
+                    print(t("cli.lang_set", ui, choice=choice), flush=True)
+                else:
+                    print(t("cli.lang_bad", ui), flush=True)
+            else:
+                print(t("cli.unknown_command", ui, cmd=cmd[:40]), flush=True)
+            continue
+        ans = advisor.ask(text, lang=fixed)
+        ui = ans.lang
+        print(_plain(advisor, ans) + "\n", flush=True)
+    print(t("cli.bye", ui), flush=True)
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from bot.loader import KnowledgeError, knowledge_dir, load_profiles
+
+    path = args.path or os.environ.get("ROLE_ADVISOR_KNOWLEDGE") or str(knowledge_dir())
+    try:
+        profiles = load_profiles(path)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    print(t("cli.valid", "en", path=path, profiles=", ".join(sorted(profiles))))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from bot.export import to_markdown
+
+    advisor = _load(args)
+    langs = ("en", "hu") if args.lang in (None, "both", "auto") else (args.lang,)
+    sys.stdout.write(to_markdown(advisor.profile, langs))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="role-advisor",
+        description="Answers questions about an e-CF role profile (Online Community Manager), in English and Hungarian.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp):
+        sp.add_argument("--profile", metavar="ID", help="profile id (default: online-community-manager)")
+        sp.add_argument(
+            "--knowledge", metavar="PATH", help="knowledge file or directory (default: $ROLE_ADVISOR_KNOWLEDGE or the shipped one)"
+        )
+
+    a = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
+    a.add_argument("question", nargs="*", help="the question; without it, read stdin line by line")
+    a.add_argument("--json", action="store_true", help="one JSON object per answer")
+    a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help="answer language (default: the question's)")
+    common(a)
+    a.set_defaults(func=cmd_ask)
+
+    c = sub.add_parser("chat", help="interactive chat in the terminal (also works piped)")
+    c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto")
+    common(c)
+    c.set_defaults(func=cmd_chat)
+
+    v = sub.add_parser("validate", help="check knowledge files; exit 2 when one is invalid")
+    v.add_argument("path", nargs="?", help="file or directory (default: the knowledge directory)")
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser("export", help="the profile as a wiki page")
+    e.add_argument("--format", choices=("markdown",), default="markdown")
+    e.add_argument("--lang", choices=("both", "en", "hu"), default="both")
+    common(e)
+    e.set_defaults(func=cmd_export)
+
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `role-advisor ask ... | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Role Advisor core: the knowledge model, question understanding, answers, quizzes, storage.
+
+The core never imports a chat platform library or anything in ``adapters``.
+"""
+from .advisor import Advisor, Answer, KnowledgeError
+
+__all__ = ["Advisor", "Answer", "KnowledgeError"]
+__version__ = "0.1.0"

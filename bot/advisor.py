@@ -1,0 +1,248 @@
+"""The answering core: ``Advisor.load()`` once, then ``advisor.ask(text)`` as often as you like.
+
+``ask`` does no I/O and keeps no per-question state (only a memo of word similarities, which any
+thread may fill), so one advisor can be shared by threads and asyncio tasks.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import answers
+from .i18n import t
+from .kb import Profile
+from .loader import DEFAULT_PROFILE, KnowledgeError, profile_files
+from .text import clean, strip_markup
+from .understand import Index, build_index, detect_lang, match
+
+__all__ = ["Advisor", "Answer", "KnowledgeError"]
+
+ENV_CACHE = "ROLE_ADVISOR_CACHE_DIR"
+_CACHE_FORMAT = 1
+_CODE_FILES = ("kb.py", "understand.py", "text.py", "vocab.py", "schema.py", "loader.py")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    lang: str
+    answered: bool
+    topic: str | None
+    confidence: float
+    answer: str
+    alternatives: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "lang": self.lang,
+            "answered": self.answered,
+            "topic": self.topic,
+            "confidence": round(float(self.confidence), 3),
+            "answer": self.answer,
+            "alternatives": list(self.alternatives),
+        }
+
+
+# -- loading with a validated cache ------------------------------------------------------------
+def _cache_dir() -> Path | None:
+    env = os.environ.get(ENV_CACHE)
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "role-advisor"
+
+
+def _fingerprint() -> bytes:
+    h = hashlib.sha256(f"format{_CACHE_FORMAT}".encode())
+    here = Path(__file__).parent
+    for name in _CODE_FILES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(name.encode())
+    return h.digest()
+
+
+def _compile(raw: bytes, name: str) -> tuple[Profile, Index]:
+    """Validate (pydantic schema), convert to the runtime model and index it."""
+    from .kb import from_schema
+    from .loader import parse_profile
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise KnowledgeError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
+    profile = from_schema(parse_profile(text, name))
+    return profile, build_index(profile)
+
+
+def load_compiled(path: Path, fingerprint: bytes | None = None) -> tuple[Profile, Index]:
+    """A profile and its index. A file is validated the first time its exact bytes are seen with
+    this version of the code; the result is kept in the cache directory so later starts skip
+    the schema (importing pydantic alone costs more than a whole cached start)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    cdir = _cache_dir()
+    if cdir is None:
+        return _compile(raw, str(path))
+    key = hashlib.sha256((fingerprint or _fingerprint()) + raw).hexdigest()[:32]
+    cfile = cdir / f"{path.stem}-{key}.pickle"
+    try:
+        with open(cfile, "rb") as fh:
+            fmt, profile, index = pickle.load(fh)
+        if fmt == _CACHE_FORMAT and isinstance(profile, Profile) and isinstance(index, Index):
+            return profile, index
+    except Exception:  # missing, unreadable, stale or corrupt: rebuild
+        pass
+    profile, index = _compile(raw, str(path))
+    try:
+        cdir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".tmp-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((_CACHE_FORMAT, profile, index), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cfile)
+    except OSError:
+        pass  # a read-only home is fine: we just validate on every start
+    return profile, index
+
+
+class Advisor:
+    """Answers questions about one profile; knows every profile found at load."""
+
+    def __init__(self, profiles: dict[str, tuple[Profile, Index]], profile_id: str | None = None):
+        if not profiles:
+            raise KnowledgeError("no profile loaded")
+        if profile_id is None:
+            profile_id = DEFAULT_PROFILE if DEFAULT_PROFILE in profiles else next(iter(profiles))
+        if profile_id not in profiles:
+            raise KnowledgeError(
+                t("cli.unknown_profile", "en", profile=profile_id, available=", ".join(sorted(profiles)))
+            )
+        self.profiles = profiles
+        self.profile_id = profile_id
+        self.profile, self.index = profiles[profile_id]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
+        fp = _fingerprint()
+        loaded: dict[str, tuple[Profile, Index]] = {}
+        errors = []
+        for f in profile_files(path):
+            try:
+                prof, ix = load_compiled(f, fp)
+            except KnowledgeError as exc:
+                errors.append(str(exc))
+                continue
+            if prof.id in loaded:
+                errors.append(f"{f}: id: profile id {prof.id!r} is used by another file too")
+                continue
+            loaded[prof.id] = (prof, ix)
+        if errors:
+            raise KnowledgeError("\n".join(errors))
+        return cls(loaded, profile)
+
+    def with_profile(self, profile_id: str) -> "Advisor":
+        return Advisor(self.profiles, profile_id)
+
+    # -- asking ---------------------------------------------------------------------------------
+    def detect_lang(self, text: str, hint: str | None = None) -> str:
+        return detect_lang(clean(text), self.index, hint)
+
+    def ask(self, text: object, lang: str | None = None, hint: str | None = None) -> Answer:
+        """Answer one question. ``lang`` ('en'/'hu') forces the answer language; otherwise it is
+        detected from the question, with ``hint`` (e.g. the platform's language) breaking ties."""
+        question = clean(text)
+        probe = strip_markup(question)
+        if lang not in ("en", "hu"):
+            lang = detect_lang(probe, self.index, hint)
+        prof = self.profile
+        title = prof.title.get(lang)
+        if not probe.strip(" ?!.,;:-"):
+            return Answer(question, lang, False, None, 0.0, t("decline.empty", lang, title=title))
+
+        m = match(self.index, probe)
+        comps = [c for c in m.codes.competences if prof.competence(c)]
+        absent = [c for c in m.codes.competences if not prof.competence(c)]
+        skills = [s for s in m.codes.skills if prof.skill(s)]
+        bad_skills = [s for s in m.codes.skills if not prof.skill(s)]
+
+        if comps:
+            topic = f"competence:{comps[0]}"
+            alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
+            return self._answer(question, lang, topic, 1.0, alts, m)
+        if skills and not absent:
+            topic = f"skill:{skills[0]}"
+            alts = [f"skill:{s}" for s in skills[1:]]
+            return self._answer(question, lang, topic, 1.0, alts, m)
+        if absent:
+            return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
+        if bad_skills and m.topic is None:
+            codes = ", ".join(s.code for s in prof.skills)
+            return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
+        if m.topic is None:
+            return Answer(question, lang, False, None, min(m.score, 0.99), t("decline.generic", lang, title=title))
+        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m)
+
+    def answer_topic(self, topic: str, lang: str = "en", question: str = "") -> Answer:
+        """The answer for a topic id, e.g. when a "did you mean" button is pressed."""
+        if not self.has_topic(topic):
+            return Answer(question, lang, False, None, 0.0, t("decline.generic", lang, title=self.profile.title.get(lang)))
+        return Answer(question, lang, True, topic, 1.0, self.render(topic, lang), [])
+
+    def _answer(self, question: str, lang: str, topic: str, conf: float, alts: list[str], m) -> Answer:
+        text = self.render(topic, lang, level=m.want_level, ks=m.want_ks, matrix=m.want_matrix)
+        alts = [a for a in dict.fromkeys(alts) if a != topic and self.has_topic(a)]
+        return Answer(question, lang, True, topic, round(conf, 3), text, alts)
+
+    def has_topic(self, topic: str) -> bool:
+        kind, _, key = topic.partition(":")
+        if kind == "role":
+            return key in _ROLE_FIELDS
+        if kind == "competence":
+            return self.profile.competence(key) is not None
+        if kind == "skill":
+            return self.profile.skill(key) is not None
+        return False
+
+    def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False) -> str:
+        kind, _, key = topic.partition(":")
+        if kind == "role":
+            return answers.role_answer(self.profile, key, lang)
+        if kind == "competence":
+            comp = self.profile.competence(key)
+            return answers.competence_answer(self.profile, comp, lang, level=level, ks=ks, matrix=matrix)
+        return answers.skill_answer(self.profile, key, lang)
+
+    def topic_label(self, topic: str, lang: str) -> str:
+        return answers.topic_label(self.profile, topic, lang)
+
+    def topics(self) -> list[str]:
+        """Every topic id this profile can answer."""
+        out = [f"role:{f}" for f in _ROLE_FIELDS]
+        out += [f"competence:{c.code}" for c in self.profile.competences]
+        out += [f"skill:{s.code}" for s in self.profile.skills]
+        return out
+
+    def _absent_text(self, code: str, lang: str) -> str:
+        prof = self.profile
+        codes = ", ".join(c.code for c in prof.competences)
+        row = prof.matrix_row(code)
+        if row is None:
+            return t("decline.comp_unknown", lang, code=code, codes=codes)
+        if row.marks:
+            return t("decline.comp_matrix_only", lang, code=code, name=row.get(lang), marks=", ".join(row.marks), codes=codes)
+        return t("decline.comp_absent", lang, code=code, name=row.get(lang), title=prof.title.get(lang), codes=codes)
+
+
+_ROLE_FIELDS = (
+    "title", "summary", "mission", "responsibility", "deliverables", "tasks", "environment", "kpis",
+    "competences", "matrix",
+)

@@ -1,0 +1,174 @@
+"""The message catalogue: every sentence a user can see, in English and Hungarian.
+
+``t(key, lang, **values)`` formats one message. Adapters and the core take all their wording from
+here; a test checks that every key has both languages and the same placeholders in each.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "hu")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- field labels ---------------------------------------------------------------------------
+    "label.title": {"en": "Profile title", "hu": "Profil neve"},
+    "label.alt_names": {"en": "Alternative names", "hu": "Alternatív nevek"},
+    "label.alt_names_none": {
+        "en": "Alternative names: none are given in either edition of the profile.",
+        "hu": "Alternatív nevek: a profil egyik kiadása sem ad meg ilyet.",
+    },
+    "label.summary": {"en": "Summary statement", "hu": "Összefoglaló nyilatkozat"},
+    "label.mission": {"en": "Mission", "hu": "Küldetés"},
+    "label.responsibility": {"en": "Responsibility", "hu": "Feladat (felelősség)"},
+    "label.deliverables": {"en": "Deliverables", "hu": "Leszállítandó anyagok"},
+    "label.accountable": {"en": "Accountable for", "hu": "Felelős"},
+    "label.contributor": {"en": "Contributes to", "hu": "Hozzájáruló"},
+    "label.tasks": {"en": "Main tasks", "hu": "Fő feladatok"},
+    "label.environment": {"en": "Environment", "hu": "Környezet"},
+    "label.kpis": {"en": "Key performance indicators (KPIs)", "hu": "Kulcsfontosságú teljesítmény indikátorok (KPI-k)"},
+    "label.competences": {
+        "en": "e-CF competences of the {title} profile (code, title, expected level, knowledge/skills):",
+        "hu": "A(z) {title} profil e-CF kompetenciái (kód, megnevezés, elvárt szint, tudás/készségek):",
+    },
+    "label.competence_line": {"en": "{code} {title} — level {levels}; {ks}", "hu": "{code} {title} — {levels}. szint; {ks}"},
+    "label.no_ks": {"en": "no knowledge/skill codes listed", "hu": "nincs megadott tudás/készség kód"},
+    "label.from_hu": {"en": "in the Hungarian edition only", "hu": "csak a magyar kiadásban"},
+    "label.from_en": {"en": "in the English edition only", "hu": "csak az angol kiadásban"},
+    "label.reconstructed": {
+        "en": "(The English edition is cut off here; completed from the Hungarian.)",
+        "hu": "(A magyar kiadás itt csonka; az angol alapján kiegészítve.)",
+    },
+    "label.translated": {
+        "en": "(Not in the English edition; translated from the Hungarian.)",
+        "hu": "(Nincs a magyar kiadásban; az angolból fordítva.)",
+    },
+    "label.item_from_hu": {"en": " [Hungarian edition only]", "hu": " [csak a magyar kiadásban]"},
+    "label.item_from_en": {"en": " [English edition only]", "hu": " [csak az angol kiadásban]"},
+    "label.and": {"en": "and", "hu": "és"},
+    # -- competences ----------------------------------------------------------------------------
+    "comp.header": {"en": "{code} {title} (e-CF area {letter}: {area})", "hu": "{code} {title} (e-CF {letter} terület: {area})"},
+    "comp.level_one": {"en": "Expected proficiency level: {levels}.", "hu": "Elvárt hozzáértési szint: {levels}. szint."},
+    "comp.level_many": {"en": "Expected proficiency levels: {levels}.", "hu": "Elvárt hozzáértési szintek: {levels}. szint."},
+    "comp.level_line": {"en": "Level {n}: {text}", "hu": "{n}. szint: {text}"},
+    "comp.ks": {"en": "Knowledge and skills: {items}", "hu": "Tudás és készségek: {items}"},
+    "comp.ks_none": {
+        "en": "Knowledge and skills: the profile lists none for this competence.",
+        "hu": "Tudás és készségek: a profil ehhez a kompetenciához nem sorol fel egyet sem.",
+    },
+    "comp.printed": {
+        "en": "{code} (printed as {printed} in the source, with {code}'s label)",
+        "hu": "{code} (a forrásban {printed} kóddal, de a {code} leírásával)",
+    },
+    "comp.origin_hu": {
+        "en": "Note: this competence is in the Hungarian edition only; the English text is a translation.",
+        "hu": "Megjegyzés: ez a kompetencia csak a magyar kiadásban szerepel.",
+    },
+    "comp.matrix": {
+        "en": "Summary matrix (as printed): row {code} \"{title}\" ticks {marks}.",
+        "hu": "Összefoglaló mátrix (ahogy nyomtatták): a {code} \"{title}\" sorban jelölt: {marks}.",
+    },
+    "comp.matrix_none": {"en": "nothing", "hu": "semmi"},
+    "comp.matrix_differs": {
+        "en": "The matrix differs from the detailed profile here; answers follow the detailed profile.",
+        "hu": "A mátrix itt eltér a részletes profiltól; a válaszok a részletes profilt követik.",
+    },
+    # -- knowledge / skills ---------------------------------------------------------------------
+    "skill.header": {"en": "{code} ({category} knowledge/skill): {text}", "hu": "{code} ({category} tudás/készség): {text}"},
+    "skill.needed_by": {"en": "Needed by: {items}.", "hu": "Ezekhez a kompetenciákhoz kell: {items}."},
+    "skill.needed_by_none": {
+        "en": "No competence of the detailed profile lists {code}.",
+        "hu": "A részletes profil egyik kompetenciája sem sorolja fel: {code}.",
+    },
+    "skill.printed_elsewhere": {
+        "en": "{comp} prints {printed} in the source, but with the label of {code}, so it is counted under {code}.",
+        "hu": "A(z) {comp} a forrásban {printed} kódot ír, de a {code} leírásával, ezért a {code} alá számít.",
+    },
+    "cat.technical": {"en": "technical", "hu": "technikai"},
+    "cat.behavioural": {"en": "behavioural", "hu": "viselkedési"},
+    "cat.business": {"en": "business", "hu": "üzleti"},
+    # -- matrix ---------------------------------------------------------------------------------
+    "matrix.header": {
+        "en": "Profile summary matrix, as printed (competence: ticked knowledge/skills). It disagrees with the detailed profile in places; levels and skills in answers come from the detailed profile.",
+        "hu": "Profil összefoglaló mátrix, ahogy nyomtatták (kompetencia: jelölt tudás/készségek). Helyenként eltér a részletes profiltól; a válaszok szintjei és készségei a részletes profilból jönnek.",
+    },
+    # -- declining ------------------------------------------------------------------------------
+    "decline.generic": {
+        "en": "Sorry, I can only answer questions about the {title} role profile: its mission, tasks, deliverables, KPIs and e-CF competences with their levels and knowledge/skill codes. Try “What are the KPIs?” or “What level is needed for E.4?”",
+        "hu": "Sajnos csak a(z) {title} szerepkör-profillal kapcsolatos kérdésekre tudok válaszolni: küldetés, feladatok, leszállítandó anyagok, KPI-k, e-CF kompetenciák szintekkel és tudás/készség kódokkal. Próbáld például: „Mik a KPI-k?” vagy „Milyen szint kell az E.4-hez?”",
+    },
+    "decline.empty": {
+        "en": "Please type a question about the {title} role, for example “What are the main tasks?”",
+        "hu": "Írj egy kérdést a(z) {title} szerepkörről, például: „Mik a fő feladatok?”",
+    },
+    "decline.comp_absent": {
+        "en": "{code} {name} is an e-CF competence, but the {title} profile does not include it. Its competences are: {codes}.",
+        "hu": "A(z) {code} {name} e-CF kompetencia, de a(z) {title} profil nem tartalmazza. A profil kompetenciái: {codes}.",
+    },
+    "decline.comp_matrix_only": {
+        "en": "{code} {name} is ticked in the profile's summary matrix ({marks}), but the detailed profile has no section on it, so the profile sets no level or skills for it. Its competences are: {codes}.",
+        "hu": "A(z) {code} {name} sorában az összefoglaló mátrixban van jelölés ({marks}), de a részletes profil nem tárgyalja, így a profil nem ad meg hozzá szintet vagy készségeket. A profil kompetenciái: {codes}.",
+    },
+    "decline.comp_unknown": {
+        "en": "There is no e-CF competence {code} in this profile. Its competences are: {codes}.",
+        "hu": "Ebben a profilban nincs {code} e-CF kompetencia. A profil kompetenciái: {codes}.",
+    },
+    "decline.ks_unknown": {
+        "en": "{code} is not a knowledge/skill code of this profile; the codes are {codes}.",
+        "hu": "A(z) {code} nem tudás/készség kódja ennek a profilnak; a kódok: {codes}.",
+    },
+    # -- topics (for "did you mean" lists) --------------------------------------------------------
+    "topic.role:title": {"en": "the profile title", "hu": "a profil neve"},
+    "topic.role:summary": {"en": "the summary statement", "hu": "az összefoglaló nyilatkozat"},
+    "topic.role:mission": {"en": "the mission", "hu": "a küldetés"},
+    "topic.role:responsibility": {"en": "the responsibility", "hu": "a feladat (felelősség)"},
+    "topic.role:deliverables": {"en": "the deliverables", "hu": "a leszállítandó anyagok"},
+    "topic.role:tasks": {"en": "the main tasks", "hu": "a fő feladatok"},
+    "topic.role:environment": {"en": "the environment", "hu": "a környezet"},
+    "topic.role:kpis": {"en": "the KPIs", "hu": "a KPI-k"},
+    "topic.role:competences": {"en": "the list of competences", "hu": "a kompetenciák listája"},
+    "topic.role:matrix": {"en": "the summary matrix", "hu": "az összefoglaló mátrix"},
+    "topic.competence": {"en": "{code} {title}", "hu": "{code} {title}"},
+    "topic.skill": {"en": "{code} {title}", "hu": "{code} {title}"},
+    "did_you_mean": {"en": "Did you mean: {items}?", "hu": "Erre gondoltál: {items}?"},
+    "or": {"en": "or", "hu": "vagy"},
+    # -- terminal chat --------------------------------------------------------------------------
+    "cli.welcome": {
+        "en": "Role Advisor — {title}. Ask about the role in English or Hungarian. /help for commands, /quit to leave.",
+        "hu": "Role Advisor — {title}. Kérdezz a szerepkörről magyarul vagy angolul. /help: parancsok, /quit: kilépés.",
+    },
+    "cli.help": {
+        "en": "Ask anything about the profile: “What are the KPIs?”, “level for E.4”, “which competences need B11?”, “kockázatkezelés”.\nCommands: /lang auto|en|hu — answer language; /help — this text; /quit — leave.",
+        "hu": "Kérdezz bármit a profilról: „Mik a KPI-k?”, „E.4 szintje”, „melyik kompetenciához kell a B11?”, „risk management”.\nParancsok: /lang auto|en|hu — a válasz nyelve; /help — ez a súgó; /quit — kilépés.",
+    },
+    "cli.lang_set": {"en": "Answer language: {choice}.", "hu": "A válaszok nyelve: {choice}."},
+    "cli.lang_bad": {"en": "Use /lang auto, /lang en or /lang hu.", "hu": "Használd így: /lang auto, /lang en vagy /lang hu."},
+    "cli.unknown_command": {"en": "Unknown command {cmd}. /help lists the commands.", "hu": "Ismeretlen parancs: {cmd}. A /help kilistázza a parancsokat."},
+    "cli.bye": {"en": "Bye!", "hu": "Viszlát!"},
+    "cli.knowledge_error": {
+        "en": "The knowledge base could not be loaded:\n{error}",
+        "hu": "A tudásbázist nem sikerült betölteni:\n{error}",
+    },
+    "cli.valid": {"en": "{path}: valid ({profiles})", "hu": "{path}: érvényes ({profiles})"},
+    "cli.unknown_profile": {
+        "en": "No profile {profile!r}; available: {available}.",
+        "hu": "Nincs {profile!r} profil; elérhető: {available}.",
+    },
+    "export.heading_role": {"en": "Role description", "hu": "Szerepkör leírás"},
+    "export.heading_competences": {"en": "Competences (detailed profile)", "hu": "Kompetenciák (részletes profil)"},
+    "export.heading_skills": {"en": "Knowledge and skills", "hu": "Tudás és készségek"},
+    "export.heading_matrix": {"en": "Summary matrix (as printed)", "hu": "Összefoglaló mátrix (ahogy nyomtatták)"},
+    "export.heading_discrepancies": {"en": "Discrepancies between the sources and how they were resolved", "hu": "Eltérések a források között és feloldásuk"},
+    "export.description": {"en": "Description", "hu": "Leírás"},
+    "export.needed_by": {"en": "Needed by", "hu": "Ezekhez kell"},
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def join_list(items: list[str], lang: str, word: str = "label.and") -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {t(word, lang)} " + items[-1]

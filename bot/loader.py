@@ -1,0 +1,140 @@
+"""Finding, reading and validating knowledge files.
+
+Every ``*.yaml`` in the knowledge directory is a profile. The directory is the ``knowledge``
+package shipped with the install, or ``ROLE_ADVISOR_KNOWLEDGE`` when set. An invalid file
+raises :class:`KnowledgeError` whose message names the file, the place in it (path and line)
+and the problem.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .schema import Profile
+
+try:  # libyaml is bundled with PyYAML's wheels; fall back to the pure-Python parser
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+ENV_KNOWLEDGE = "ROLE_ADVISOR_KNOWLEDGE"
+DEFAULT_PROFILE = "online-community-manager"
+
+
+class KnowledgeError(Exception):
+    """A knowledge file or directory that cannot be used; the message is for people."""
+
+
+def knowledge_dir() -> Path:
+    env = os.environ.get(ENV_KNOWLEDGE)
+    if env:
+        return Path(env)
+    from importlib.resources import files
+
+    return Path(str(files("knowledge")))
+
+
+def profile_files(path: Path | str | None = None) -> list[Path]:
+    """The profile files at ``path`` (a file, or a directory of ``*.yaml``)."""
+    p = Path(path) if path is not None else knowledge_dir()
+    if p.is_dir():
+        found = sorted(x for x in p.iterdir() if x.suffix in (".yaml", ".yml") and x.is_file())
+        if not found:
+            raise KnowledgeError(f"{p}: no profile (*.yaml) in this directory")
+        return found
+    if not p.exists():
+        raise KnowledgeError(f"{p}: no such file or directory")
+    return [p]
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """The line (1-based) of the YAML node at a pydantic error location, if it can be found."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    best = node
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if str(k.value) == str(part):
+                    nxt = v
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            nxt = node.value[part]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = best = nxt
+    return best.start_mark.line + 1 if best is not None else None
+
+
+def _place(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def parse_profile(text: str, name: str) -> Profile:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise KnowledgeError(f"{name}: {where}: not valid YAML: {problem}") from exc
+    if not isinstance(data, dict):
+        raise KnowledgeError(f"{name}: line 1: a profile must be a mapping (key: value), not {type(data).__name__}")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+            line = _line_of(text, loc)
+            at = f"line {line}: " if line else ""
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {at}{_place(loc)}: {msg}")
+        raise KnowledgeError("\n".join(problems)) from exc
+
+
+def load_profile(path: Path | str) -> Profile:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise KnowledgeError(f"{p}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
+    return parse_profile(text, str(p))
+
+
+def load_profiles(path: Path | str | None = None) -> dict[str, Profile]:
+    """All profiles at ``path`` by id; every problem of every file in one error."""
+    profiles: dict[str, Profile] = {}
+    errors: list[str] = []
+    for f in profile_files(path):
+        try:
+            prof = load_profile(f)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if prof.id in profiles:
+            errors.append(f"{f}: id: profile id {prof.id!r} is used by another file too")
+            continue
+        profiles[prof.id] = prof
+    if errors:
+        raise KnowledgeError("\n".join(errors))
+    return profiles

@@ -1,0 +1,426 @@
+"""Question understanding: language, e-CF codes, and the best topic of a profile.
+
+The index is built once per profile (and cached with it). A question is matched in three ways:
+
+* codes: competence codes (``C.4``, ``c4``, ``C 4``, ``C.4-hez``) and knowledge/skill codes
+  (``B11``, ``b 11``, ``M2``) are found with regular expressions and decide the topic outright;
+* names: every topic has short names (field names in both languages, competence titles from the
+  detailed profile and the matrix, skill labels, aliases); a name scores by how much of it the
+  question covers (idf-weighted, stems compared exactly, by prefix for Hungarian suffixes, and with
+  rapidfuzz for typos) and how much of the question it explains;
+* content: the topic's own text (descriptions, level texts, field texts) scores by how much of the
+  question it explains, capped below a name match.
+
+The best topic above a threshold wins; topics close behind it are offered as alternatives.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from . import vocab
+from .kb import Profile
+from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
+
+ANSWER_THRESHOLD = 0.68
+ALT_MARGIN = 0.12
+CONTENT_CAP = 0.8
+FUZZY_CUTOFF = 82
+
+_fold_set = lambda words: {fold(w) for w in words}  # noqa: E731
+STOP = _fold_set(vocab.STOP_EN | vocab.STOP_HU)
+HU_MARK = _fold_set(vocab.HU_MARKERS)
+EN_MARK = _fold_set(vocab.EN_MARKERS)
+LEVEL = {stem(w) for w in _fold_set(vocab.LEVEL_WORDS)}
+KS = {stem(w) for w in _fold_set(vocab.KS_WORDS)}
+MATRIX = {stem(w) for w in _fold_set(vocab.MATRIX_WORDS)}
+GENERIC = {stem(w) for w in _fold_set(vocab.GENERIC_WORDS)}
+
+# Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
+_COMP = re.compile(r"(?<![a-z0-9])([a-e])(\s?[.\-]\s?|\s)?(\d{1,2})(?![0-9])(?:\s?-\s?[a-z]{1,6})?", re.I)
+# Knowledge/skill code: T, B or M and 1-2 digits (B with a single digit is competence B.n).
+_KS = re.compile(r"(?<![a-z0-9.])([tbm])\s?(\d{1,2})(?![0-9])", re.I)
+_HU_SUFFIX_AFTER_HYPHEN = re.compile(
+    r"(?<=[\w.])-(?:hoz|hez|höz|ja|je|jai|jei|ai|ei|ok|ek|ak|k|t|ot|et|at|ban|ben|ról|ről|nak|nek|val|vel|"
+    r"ra|re|ig|tól|től|ből|ból|ba|be|ás|és|ként|ját|jét|it|ait|eit|s|os|es)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Codes:
+    competences: tuple[str, ...] = ()  # normalised, e.g. "C.4" (may be absent from the profile)
+    skills: tuple[str, ...] = ()  # normalised, e.g. "B11"
+
+
+def find_codes(text: str) -> Codes:
+    comps: list[str] = []
+    skills: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _KS.finditer(text):
+        letter, num = m.group(1).upper(), int(m.group(2))
+        if letter == "B" and len(m.group(2)) == 1:
+            continue  # b3 is competence B.3; B03 is the skill
+        if num == 0:
+            continue
+        code = f"{letter}{num:02d}"
+        if code not in skills:
+            skills.append(code)
+        spans.append(m.span())
+    for m in _COMP.finditer(text):
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        letter, sep, digits = m.group(1), m.group(2), m.group(3)
+        if sep is not None and sep.strip() == "" and letter.islower() and letter in "ae":
+            continue  # Hungarian article "a 3." / "e 2" is not a code
+        if letter.upper() == "B" and len(digits) == 2 and sep in (None, ""):
+            continue  # B10-B12 are skills (handled above)
+        if digits.startswith("0"):
+            continue
+        code = f"{letter.upper()}.{int(digits)}"
+        if code not in comps:
+            comps.append(code)
+    return Codes(tuple(comps), tuple(skills))
+
+
+def strip_codes(text: str) -> str:
+    text = _KS.sub(" ", text)
+    return _COMP.sub(" ", text)
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Phrase:
+    topic: str
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass(slots=True)
+class Index:
+    """Everything the matcher needs about one profile, precomputed."""
+
+    names: list[Phrase] = field(default_factory=list)
+    by_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> indexes into names
+    content: dict[str, dict[str, int]] = field(default_factory=dict)  # topic -> {stem: count}
+    content_by_stem: dict[str, list[str]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 1.0
+    vocab: list[str] = field(default_factory=list)
+    vocab_set: frozenset = frozenset()
+    lang_vocab: dict[str, frozenset] = field(default_factory=dict)  # folded words per language
+    role_words: frozenset = frozenset()
+    topics: tuple[str, ...] = ()
+    name_strings: list[str] = field(default_factory=list)  # " ".join(stems) of each name
+    sim_cache: dict = field(default_factory=dict, repr=False)
+
+    def __getstate__(self):  # the memo is not part of what is cached on disk
+        return {k: ({} if k == "sim_cache" else getattr(self, k)) for k in self.__slots__}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokens(text) if t not in STOP and not t.isdigit())
+
+
+def build_index(profile: Profile) -> Index:
+    ix = Index()
+    role_words = set()
+    for t in (profile.title.en, profile.title.hu, "online community manager", "közösségi menedzser"):
+        role_words |= {stem(w) for w in tokens(t)}
+    ix.role_words = frozenset(role_words)
+
+    def add_name(topic: str, text: str, weight: float) -> None:
+        st = tuple(s for s in _stems(text) if s not in role_words or topic.startswith("role:title"))
+        if st:
+            ix.names.append(Phrase(topic, st, weight))
+
+    def add_content(topic: str, *texts: str) -> None:
+        bag = ix.content.setdefault(topic, {})
+        for text in texts:
+            for s in _stems(text):
+                if s not in role_words:
+                    bag[s] = bag.get(s, 0) + 1
+
+    lang_words: dict[str, set[str]] = {"en": set(), "hu": set()}
+
+    def note_lang(t) -> None:
+        for lang in ("en", "hu"):
+            lang_words[lang].update(tokens(t.get(lang)))
+
+    for topic, by_lang in vocab.FIELD_ALIASES.items():
+        for lang, aliases in by_lang.items():
+            for phrase, w in aliases:
+                add_name(topic, phrase, w)
+                lang_words[lang].update(tokens(phrase))
+
+    fields = {
+        "role:title": [profile.title, *profile.alternative_names],
+        "role:summary": [profile.summary],
+        "role:mission": [profile.mission],
+        "role:responsibility": [profile.responsibility],
+        "role:deliverables": [*profile.accountable, *profile.contributor],
+        "role:tasks": list(profile.tasks),
+        "role:environment": [profile.environment],
+        "role:kpis": list(profile.kpis),
+    }
+    for topic, texts in fields.items():
+        for t in texts:
+            add_content(topic, t.en, t.hu)
+            note_lang(t)
+    for t in profile.kpis:  # each KPI names the topic well
+        for lang in ("en", "hu"):
+            add_name("role:kpis", t.get(lang), 0.9)
+    for t in profile.tasks:
+        for lang in ("en", "hu"):
+            add_name("role:tasks", t.get(lang), 0.85)
+    for t in (*profile.accountable, *profile.contributor):
+        for lang in ("en", "hu"):
+            add_name("role:deliverables", t.get(lang), 0.8)
+
+    for comp in profile.competences:
+        topic = f"competence:{comp.code}"
+        for lang in ("en", "hu"):
+            add_name(topic, comp.title.get(lang), 1.0)
+        for lang, alias in comp.aliases:
+            add_name(topic, alias, 0.95)
+            lang_words[lang].update(tokens(alias))
+        row = profile.matrix_row(comp.code)
+        if row:
+            add_name(topic, row.en, 0.95)
+            add_name(topic, row.hu, 0.95)
+        add_content(topic, comp.description.en, comp.description.hu, comp.title.en, comp.title.hu)
+        for _, lt in comp.levels:
+            add_content(topic, lt.en, lt.hu)
+            note_lang(lt)
+        note_lang(comp.title)
+        note_lang(comp.description)
+
+    for sk in profile.skills:
+        topic = f"skill:{sk.code}"
+        for lang in ("en", "hu"):
+            add_name(topic, sk.text.get(lang), 0.95)
+        for lang, v in sk.variants:
+            add_name(topic, v, 0.9)
+            lang_words[lang].update(tokens(v))
+        for lang, v in sk.aliases:
+            add_name(topic, v, 0.9)
+            lang_words[lang].update(tokens(v))
+        add_content(topic, sk.text.en, sk.text.hu, *(v for _, v in sk.variants))
+        note_lang(sk.text)
+
+    # idf over topics (names and content together)
+    df: dict[str, int] = {}
+    topic_stems: dict[str, set[str]] = {}
+    for ph in ix.names:
+        topic_stems.setdefault(ph.topic, set()).update(ph.stems)
+    for topic, bag in ix.content.items():
+        topic_stems.setdefault(topic, set()).update(bag)
+    for stems in topic_stems.values():
+        for s in stems:
+            df[s] = df.get(s, 0) + 1
+    n = max(len(topic_stems), 1)
+    ix.idf = {s: 1.0 + math.log(n / d) for s, d in df.items()}
+    ix.max_idf = 1.0 + math.log(n)
+    for s in GENERIC | LEVEL | KS | MATRIX:
+        if s in ix.idf:
+            ix.idf[s] = min(ix.idf[s], 1.0)
+    for i, ph in enumerate(ix.names):
+        for s in set(ph.stems):
+            ix.by_stem.setdefault(s, []).append(i)
+    for topic, bag in ix.content.items():
+        for s in bag:
+            ix.content_by_stem.setdefault(s, []).append(topic)
+    ix.vocab = sorted(df)
+    ix.vocab_set = frozenset(df)
+    ix.name_strings = [" ".join(ph.stems) for ph in ix.names]
+    en_only = {w for w in lang_words["en"] - lang_words["hu"] if len(w) > 2}
+    hu_only = {w for w in lang_words["hu"] - lang_words["en"] if len(w) > 2}
+    ix.lang_vocab = {
+        "en": frozenset(en_only | {stem(w) for w in en_only}),
+        "hu": frozenset(hu_only | {stem(w) for w in hu_only}),
+    }
+    ix.topics = tuple(dict.fromkeys(ph.topic for ph in ix.names)) + tuple(
+        t for t in ix.content if t not in {ph.topic for ph in ix.names}
+    )
+    return ix
+
+
+# ---------------------------------------------------------------------------------------------
+def detect_lang(text: str, ix: Index | None = None, hint: str | None = None) -> str:
+    """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties."""
+    low = text.casefold()
+    hu = 0.0
+    en = 0.0
+    letters = set(low)
+    if letters & HU_ONLY_LETTERS:
+        hu += 3
+    elif letters & HU_LETTERS:
+        hu += 2
+    if _HU_SUFFIX_AFTER_HYPHEN.search(text):
+        hu += 2
+    for w in tokens(text):
+        if w in HU_MARK:
+            hu += 1
+        if w in EN_MARK:
+            en += 1
+        if ix is not None and len(w) > 2:
+            if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
+                hu += 0.75
+            elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
+                en += 0.75
+    if hu > en:
+        return "hu"
+    if en > hu:
+        return "en"
+    return hint if hint in ("en", "hu") else "en"
+
+
+_SIM_CACHE_MAX = 20000
+
+
+def similar(ix: Index, word: str) -> dict[str, float]:
+    """Indexed stems close to a query stem, with a similarity in 0..1 (memoised per index)."""
+    hit = ix.sim_cache.get(word)
+    if hit is not None:
+        return hit
+    out: dict[str, float] = {}
+    if word in ix.vocab_set:
+        out[word] = 1.0
+    # Hungarian suffixes the stemmer left: the query word extends an indexed stem
+    for k in range(len(word) - 1, 4, -1):
+        pre = word[:k]
+        if k / len(word) < 0.55:
+            break
+        if pre in ix.vocab_set and pre not in out:
+            out[pre] = 0.9
+            break
+    if len(word) >= 5:
+        for cand, score, _ in process.extract(
+            word, ix.vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4
+        ):
+            if cand not in out:
+                out[cand] = 0.95 * score / 100
+        # an indexed stem extends the query word ("integr" typed for "integracio")
+        if len(word) >= 6:
+            for cand in ix.vocab:
+                if cand.startswith(word) and cand not in out and len(word) / len(cand) >= 0.6:
+                    out[cand] = 0.85
+    if len(ix.sim_cache) >= _SIM_CACHE_MAX:
+        ix.sim_cache.clear()
+    ix.sim_cache[word] = out
+    return out
+
+
+@dataclass(slots=True)
+class Match:
+    topic: str | None
+    score: float
+    alternatives: list[str]
+    codes: Codes
+    want_level: bool
+    want_ks: bool
+    want_matrix: bool
+    scores: dict[str, float]
+
+
+def match(ix: Index, text: str) -> Match:
+    codes = find_codes(text)
+    words = tokens(strip_codes(text))
+    stems_all = [stem(w) for w in words if w not in STOP or w in _INTENT_RAW]
+    want_level = any(s in LEVEL for s in stems_all)
+    want_ks = any(s in KS for s in stems_all)
+    want_matrix = any(s in MATRIX for s in stems_all)
+
+    q = [stem(w) for w in words if w not in STOP and not w.isdigit() and len(w) > 1]
+    q = [s for s in q if s not in ix.role_words]
+    # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
+    joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
+    q_all = list(dict.fromkeys(q + joined))
+
+    sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
+    for s in q_all:
+        sims[s] = similar(ix, s)
+    neutral = GENERIC | LEVEL | KS | MATRIX
+    content_q = [s for s in dict.fromkeys(q) if s not in neutral]
+
+    def w(s: str) -> float:
+        return ix.idf.get(s, ix.max_idf)
+
+    scores: dict[str, float] = {}
+    # names
+    cand: set[int] = set()
+    for s, m in sims.items():
+        for t in m:
+            cand.update(ix.by_stem.get(t, ()))
+    for i in cand:
+        ph = ix.names[i]
+        got = 0.0
+        total = 0.0
+        used: set[str] = set()
+        for p in ph.stems:
+            wp = w(p)
+            total += wp
+            best = 0.0
+            who = None
+            for s, m in sims.items():
+                v = m.get(p, 0.0)
+                if v > best:
+                    best, who = v, s
+            if who is not None:
+                got += wp * best
+                used.add(who)
+                if who not in q:  # a joined compound explains both halves
+                    used.update(x for x in q if x in who)
+        recall = got / total if total else 0.0
+        if content_q:
+            den = sum(w(s) for s in content_q)
+            prec = sum(w(s) for s in content_q if s in used) / den
+        else:
+            prec = 1.0
+        # ties go to the name that explains more of the question ("summary matrix" over "summary")
+        sc = recall * (0.5 + 0.5 * prec) * ph.weight + 0.002 * len(used)
+        if sc > scores.get(ph.topic, 0.0):
+            scores[ph.topic] = sc
+
+    # content
+    if content_q:
+        den = sum(w(s) for s in content_q)
+        hits: dict[str, float] = {}
+        for s in content_q:
+            best_topics: dict[str, float] = {}
+            for t, v in sims.get(s, {}).items():
+                for topic in ix.content_by_stem.get(t, ()):
+                    if v > best_topics.get(topic, 0.0):
+                        best_topics[topic] = v
+            for topic, v in best_topics.items():
+                hits[topic] = hits.get(topic, 0.0) + w(s) * v
+        for topic, h in hits.items():
+            sc = CONTENT_CAP * h / den
+            if sc > scores.get(topic, 0.0):
+                scores[topic] = sc
+
+    # whole-string fuzzy (typos across word boundaries)
+    if q and len(" ".join(q)) >= 6:
+        qs = " ".join(q)
+        for _, sc, i in process.extract(qs, ix.name_strings, scorer=fuzz.ratio, score_cutoff=85, limit=3):
+            ph = ix.names[i]
+            v = 0.95 * sc / 100 * ph.weight
+            if v > scores.get(ph.topic, 0.0):
+                scores[ph.topic] = v
+
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], ix.topics.index(kv[0]) if kv[0] in ix.topics else 999))
+    if not ranked or ranked[0][1] < ANSWER_THRESHOLD:
+        return Match(None, ranked[0][1] if ranked else 0.0, [], codes, want_level, want_ks, want_matrix, scores)
+    best, best_score = ranked[0]
+    alts = [t for t, s in ranked[1:4] if s >= max(ANSWER_THRESHOLD * 0.9, best_score - ALT_MARGIN)]
+    return Match(best, best_score, alts, codes, want_level, want_ks, want_matrix, scores)
+
+
+_INTENT_RAW = _fold_set(vocab.LEVEL_WORDS | vocab.KS_WORDS | vocab.MATRIX_WORDS)

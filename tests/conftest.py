@@ -1,0 +1,44 @@
+import os
+import pathlib
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_env(tmp_path_factory):
+    """No test touches the user's cache or data directories."""
+    cache = tmp_path_factory.mktemp("cache")
+    data = tmp_path_factory.mktemp("data")
+    old = {k: os.environ.get(k) for k in ("ROLE_ADVISOR_CACHE_DIR", "ROLE_ADVISOR_DATA_DIR", "ROLE_ADVISOR_KNOWLEDGE")}
+    os.environ["ROLE_ADVISOR_CACHE_DIR"] = str(cache)
+    os.environ["ROLE_ADVISOR_DATA_DIR"] = str(data)
+    os.environ.pop("ROLE_ADVISOR_KNOWLEDGE", None)
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def advisor(_isolated_env):
+    from bot import Advisor
+
+    return Advisor.load()
+
+
+@pytest.fixture(scope="session")
+def profile(advisor):
+    return advisor.profile
+
+
+def cli_cmd():
+    """The installed console script, or the module form next to this interpreter."""
+    exe = pathlib.Path(sys.executable).with_name("role-advisor")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "adapters"]

@@ -1,0 +1,32 @@
+"""The core stays platform-free; every message exists in both languages."""
+import ast
+import pathlib
+import string
+
+from bot.i18n import MESSAGES
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_core_imports_no_platform_or_adapter():
+    for f in (ROOT / "bot").rglob("*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for n in names:
+                assert n.split(".")[0] not in ("telegram", "discord", "adapters"), f"{f.name} imports {n}"
+
+
+def _fields(s):
+    return {f for _, f, _, _ in string.Formatter().parse(s) if f}
+
+
+def test_catalogue_is_bilingual_with_same_placeholders():
+    for key, entry in MESSAGES.items():
+        assert set(entry) == {"en", "hu"}, key
+        assert entry["en"].strip() and entry["hu"].strip(), key
+        assert _fields(entry["en"]) == _fields(entry["hu"]), key

@@ -1,0 +1,25 @@
+"""Property-based: ask never raises and always keeps the contract, whatever the input."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+CODES = st.sampled_from(["C.4", "b11", "E 2", "A.5", "D.1", "B 3", "m5", "kpi", "szint", "level", "Z.9", "-hez"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=400), st.lists(st.one_of(CODES, st.text(max_size=12)), max_size=12).map(" ".join)),
+       st.sampled_from([None, "en", "hu", "xx"]))
+def test_ask_never_raises(advisor, text, lang):
+    a = advisor.ask(text, lang=lang)
+    d = a.to_dict()
+    assert d["lang"] in ("en", "hu")
+    assert isinstance(d["answered"], bool) and 0.0 <= d["confidence"] <= 1.0
+    assert d["answer"]
+    assert (d["topic"] is None) == (not d["answered"])
+    if lang in ("en", "hu"):
+        assert d["lang"] == lang
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_ask_accepts_raw_bytes(advisor, raw):
+    assert advisor.ask(raw).answer

@@ -1,0 +1,179 @@
+"""The shipped knowledge base: valid, complete, bilingual and faithful to the two editions."""
+import re
+import subprocess
+
+import pytest
+
+from bot.loader import KnowledgeError, knowledge_dir, load_profile, load_profiles, profile_files
+from conftest import cli_cmd
+
+# Transcribed independently from the detailed profile (section 2.2) of the seeds.
+EXPECTED = {
+    "A.3": ([3], ["T05", "B08"]),
+    "A.4": ([2, 3], ["B04", "T05"]),
+    "A.7": ([2, 3], ["B10"]),
+    "B.1": ([2], ["T05", "B01", "B10", "B04", "B08", "B09", "B12", "B07", "B03"]),
+    "B.2": ([3], ["B03"]),
+    "B.3": ([2, 3], ["B11"]),
+    "B.5": ([2], []),
+    "C.1": ([2], ["B01", "B02", "B03", "B04", "B05", "B08", "B12"]),
+    "C.3": ([2], ["B11", "B03"]),
+    "C.4": ([3], ["B11"]),
+    "D.6": ([3], ["B01"]),
+    "E.1": ([3], ["T03", "B10", "M04"]),
+    "E.2": ([2, 3], ["B11", "M01", "M02", "M05"]),
+    "E.3": ([2, 3], ["B11", "B05"]),
+    "E.4": ([3], ["B05", "B09", "B07"]),
+    "E.5": ([3], ["B11", "B10"]),
+    "E.6": ([3], []),
+    "E.7": ([3], ["B05"]),
+}
+SKILL_CODES = [f"T0{i}" for i in range(1, 6)] + [f"B{i:02d}" for i in range(1, 13)] + [f"M0{i}" for i in range(1, 6)]
+
+
+def test_every_shipped_file_loads_and_validates():
+    files = profile_files(knowledge_dir())
+    assert files, "no knowledge file shipped"
+    for f in files:
+        prof = load_profile(f)
+        assert prof.id
+    assert "online-community-manager" in load_profiles()
+
+
+def test_competences_levels_and_codes_match_the_detailed_profile(profile):
+    assert [c.code for c in profile.competences] == list(EXPECTED)
+    for comp in profile.competences:
+        levels, ks = EXPECTED[comp.code]
+        assert list(comp.level_numbers) == levels, comp.code
+        assert list(comp.ks_codes) == ks, comp.code
+
+
+def test_all_22_knowledge_skill_codes_with_texts(profile):
+    assert [s.code for s in profile.skills] == SKILL_CODES
+    assert profile.skill("B11").text.en == "Can analyse"
+    assert profile.skill("B11").text.hu == "Képes elemezni"
+    assert "marketing" in profile.skill("M04").text.en.lower()
+    assert "netiquette" in profile.skill("T01").text.en
+
+
+def test_every_text_is_in_both_languages(profile):
+    texts = [profile.title, profile.summary, profile.mission, profile.responsibility, profile.environment,
+             *profile.accountable, *profile.contributor, *profile.tasks, *profile.kpis]
+    for c in profile.competences:
+        texts += [c.title, c.description, *(t for _, t in c.levels)]
+    texts += [s.text for s in profile.skills]
+    for t in texts:
+        assert t.en.strip() and t.hu.strip()
+        assert t.en != t.hu or len(t.en) < 16  # "Wiki", "Fórum"... short names may coincide
+
+
+def test_items_from_one_edition_are_included_and_marked(profile):
+    c1 = profile.competence("C.1")
+    assert c1.origin == "hu" and "en" in c1.title.translated and c1.title.en == "User Support"
+    social = [d for d in profile.accountable if d.origin == "hu"]
+    assert [d.en for d in social] == ["Social networks"]
+    assert any(t.origin == "hu" and "social networks" in t.en for t in profile.tasks)
+    assert "en" in profile.mission.reconstructed and "ticketing" in profile.mission.en
+
+
+def test_discrepancies_are_recorded_with_resolutions(profile):
+    ids = {d.id for d in profile.discrepancies}
+    for needed in ("c1-hungarian-only", "e3-b03-label", "a4-title", "deliverable-social-networks", "matrix-only-competences"):
+        assert needed in ids
+    e3 = profile.competence("E.3")
+    link = [l for l in e3.ks if l.code == "B05"][0]
+    assert link.printed == "B03" and link.note
+
+
+def test_matrix_kept_apart_as_printed(profile):
+    assert len(profile.matrix) == 36
+    assert profile.matrix_row("A.4").en == "Product/Project Planning"
+    assert profile.competence("A.4").title.en == "Specification Creation"
+    assert profile.matrix_row("A.5").marks and profile.competence("A.5") is None
+
+
+def _write(tmp_path, text, name="broken.yaml"):
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return p
+
+
+def _good_text():
+    return (knowledge_dir() / "online-community-manager.yaml").read_text(encoding="utf-8")
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path):
+    p = _write(tmp_path, "id: x\ntitle: [unclosed\n  summary: :\n")
+    with pytest.raises(KnowledgeError) as e:
+        load_profile(p)
+    msg = str(e.value)
+    assert "broken.yaml" in msg and re.search(r"line \d+", msg) and "YAML" in msg
+
+
+def test_schema_error_names_place_and_problem(tmp_path):
+    text = _good_text().replace("    ks: [B11]\n    aliases:\n      en: [incidents", "    ks: [B99]\n    aliases:\n      en: [incidents", 1)
+    assert "B99" in text
+    p = _write(tmp_path, text)
+    with pytest.raises(KnowledgeError) as e:
+        load_profile(p)
+    msg = str(e.value)
+    assert "broken.yaml" in msg and "competences[9]" in msg and "B99" in msg and re.search(r"line \d+", msg)
+
+
+def test_level_out_of_range_and_missing_language(tmp_path):
+    text = _good_text().replace("      3:\n        en: Exploits specialist knowledge to provide", "      7:\n        en: Exploits specialist knowledge to provide", 1)
+    text = text.replace("  hu: Interaktív környezetet biztosít", "  hx: Interaktív környezetet biztosít", 1)
+    p = _write(tmp_path, text)
+    with pytest.raises(KnowledgeError) as e:
+        load_profile(p)
+    msg = str(e.value)
+    assert "levels" in msg and "1 to 5" in msg
+    assert "summary" in msg
+
+
+def test_broken_encoding_is_reported(tmp_path):
+    p = _write(tmp_path, b"id: x\ntitle: \xff\xfe\n")
+    with pytest.raises(KnowledgeError, match="UTF-8"):
+        load_profile(p)
+
+
+def test_validate_command_exit_codes(tmp_path):
+    ok = subprocess.run(cli_cmd() + ["validate"], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "online-community-manager" in ok.stdout
+    bad = _write(tmp_path, "schema_version: 1\nid: Bad Id\n")
+    res = subprocess.run(cli_cmd() + ["validate", str(bad)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert "broken.yaml" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_knowledge_dir_from_environment(tmp_path, monkeypatch):
+    from bot import Advisor
+
+    d = tmp_path / "kb"
+    d.mkdir()
+    (d / "other.yaml").write_text(_good_text().replace("id: online-community-manager", "id: other-role", 1), encoding="utf-8")
+    (d / "ocm.yaml").write_text(_good_text(), encoding="utf-8")
+    monkeypatch.setenv("ROLE_ADVISOR_KNOWLEDGE", str(d))
+    adv = Advisor.load()
+    assert set(adv.profiles) == {"other-role", "online-community-manager"}
+    assert adv.with_profile("other-role").profile_id == "other-role"
+    res = subprocess.run(cli_cmd() + ["ask", "--profile", "nope", "kpi"], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ})
+    assert res.returncode == 2 and "nope" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cache_is_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
+    from bot import Advisor
+
+    monkeypatch.setenv("ROLE_ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    f = tmp_path / "p.yaml"
+    f.write_text(_good_text(), encoding="utf-8")
+    a1 = Advisor.load(f)
+    assert list((tmp_path / "cache").glob("*.pickle"))
+    f.write_text(_good_text().replace("Provides an interactive environment", "Provides a lively environment", 1), encoding="utf-8")
+    a2 = Advisor.load(f)
+    assert "lively" in a2.profile.summary.en and "lively" not in a1.profile.summary.en
+    f.write_text(_good_text().replace("schema_version: 1", "schema_version: 9", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="schema_version"):
+        Advisor.load(f)
