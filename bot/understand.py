@@ -26,6 +26,9 @@ from .kb import Profile
 from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
 
 ANSWER_THRESHOLD = 0.68
+CONTENT_MIN_SIM = 0.9
+ROLE_ONLY_SCORE = 0.75
+OOV_WEIGHT = 0.75  # share of the top idf given to a word the profile never uses
 ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
@@ -38,6 +41,7 @@ LEVEL = {stem(w) for w in _fold_set(vocab.LEVEL_WORDS)}
 KS = {stem(w) for w in _fold_set(vocab.KS_WORDS)}
 MATRIX = {stem(w) for w in _fold_set(vocab.MATRIX_WORDS)}
 GENERIC = {stem(w) for w in _fold_set(vocab.GENERIC_WORDS)}
+OUT_OF_SCOPE = _fold_set(vocab.OUT_OF_SCOPE)
 
 # Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
 _COMP = re.compile(r"(?<![a-z0-9])([a-e])(\s?[.\-]\s?|\s)?(\d{1,2})(?![0-9])(?:\s?-\s?[a-z]{1,6})?", re.I)
@@ -134,6 +138,7 @@ def build_index(profile: Profile) -> Index:
     role_words = set()
     for t in (profile.title.en, profile.title.hu, "online community manager", "közösségi menedzser"):
         role_words |= {stem(w) for w in tokens(t)}
+        role_words.add("".join(w[0] for w in tokens(t)))  # "ocm", "okm"
     ix.role_words = frozenset(role_words)
 
     def add_name(topic: str, text: str, weight: float) -> None:
@@ -210,7 +215,7 @@ def build_index(profile: Profile) -> Index:
             add_name(topic, v, 0.9)
             lang_words[lang].update(tokens(v))
         for lang, v in sk.aliases:
-            add_name(topic, v, 0.9)
+            add_name(topic, v, 0.95)
             lang_words[lang].update(tokens(v))
         add_content(topic, sk.text.en, sk.text.hu, *(v for _, v in sk.variants))
         note_lang(sk.text)
@@ -351,7 +356,7 @@ def match(ix: Index, text: str) -> Match:
     content_q = [s for s in dict.fromkeys(q) if s not in neutral]
 
     def w(s: str) -> float:
-        return ix.idf.get(s, ix.max_idf)
+        return ix.idf.get(s, ix.max_idf * OOV_WEIGHT)
 
     scores: dict[str, float] = {}
     # names
@@ -396,6 +401,8 @@ def match(ix: Index, text: str) -> Match:
         for s in content_q:
             best_topics: dict[str, float] = {}
             for t, v in sims.get(s, {}).items():
+                if v < CONTENT_MIN_SIM:
+                    continue  # typos are forgiven in names, not in running text
                 for topic in ix.content_by_stem.get(t, ()):
                     if v > best_topics.get(topic, 0.0):
                         best_topics[topic] = v
@@ -415,6 +422,10 @@ def match(ix: Index, text: str) -> Match:
             if v > scores.get(ph.topic, 0.0):
                 scores[ph.topic] = v
 
+    if not q and not scores and any(stem(w) in ix.role_words for w in words):
+        scores["role:summary"] = ROLE_ONLY_SCORE  # "What is an online community manager?"
+    if any(w in OUT_OF_SCOPE for w in words):
+        scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], ix.topics.index(kv[0]) if kv[0] in ix.topics else 999))
     if not ranked or ranked[0][1] < ANSWER_THRESHOLD:
         return Match(None, ranked[0][1] if ranked else 0.0, [], codes, want_level, want_ks, want_matrix, scores)

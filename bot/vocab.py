@@ -57,6 +57,7 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
             ("contributes to", 0.9), ("results", 0.8),
         ],
         "hu": [
+            ("eredmények", 0.95), ("szállít", 1.0), ("szállítania", 1.0),
             ("leszállítandó anyagok", 1.0), ("lezállítandó anyagok", 1.0), ("szállítandó", 1.0),
             ("leszállít", 1.0), ("anyagok", 0.9), ("eredménytermékek", 1.0),
             ("felelős és hozzájáruló", 1.0), ("kimenetek", 0.95),
@@ -64,32 +65,38 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
     },
     "role:tasks": {
         "en": [
+            ("what does do", 0.9), ("job", 0.7),
             ("main tasks", 1.0), ("tasks", 1.0), ("task", 1.0), ("duties", 1.0), ("main duties", 1.0),
             ("activities", 0.95), ("what does do every day", 1.0), ("daily work", 1.0),
             ("job duties", 1.0),
         ],
         "hu": [
+            ("dolga", 1.0), ("mit csinál", 1.0), ("teendője", 1.0),
             ("fő feladatok", 1.0), ("fő feladat", 1.0), ("feladatok", 1.0), ("teendők", 1.0),
             ("tevékenységek", 0.95), ("napi munka", 1.0),
         ],
     },
     "role:environment": {
         "en": [
+            ("collaborate with", 1.0), ("cooperates with", 1.0), ("colleagues", 0.9),
             ("environment", 1.0), ("work environment", 1.0), ("working environment", 1.0),
             ("who does it work with", 1.0), ("works with", 0.95), ("context", 0.9), ("workplace", 1.0),
         ],
         "hu": [
+            ("működik együtt", 1.0), ("együttműködik", 1.0), ("kikkel", 1.0), ("kollégák", 0.9),
             ("környezet", 1.0), ("munkakörnyezet", 1.0), ("kikkel dolgozik", 1.0),
             ("munkahelyi környezet", 1.0),
         ],
     },
     "role:kpis": {
         "en": [
+            ("evaluated", 1.0), ("evaluation", 0.95), ("assessed", 0.95), ("success", 0.9),
             ("kpi", 1.0), ("kpis", 1.0), ("key performance indicators", 1.0), ("performance indicators", 1.0),
             ("metrics", 1.0), ("how is success measured", 1.0), ("measured", 0.95),
             ("indicators", 0.95), ("success measures", 1.0), ("performance", 0.8),
         ],
         "hu": [
+            ("kpik", 1.0), ("kpi-ok", 1.0), ("értékelik", 1.0), ("értékelés", 0.95), ("siker", 0.9),
             ("kpi", 1.0), ("kpi-k", 1.0),
             ("kulcsfontosságú teljesítmény indikátorok", 1.0), ("teljesítmény indikátorok", 1.0),
             ("teljesítménymutatók", 1.0), ("mérőszámok", 1.0), ("mutatók", 1.0), ("hogyan mérik", 1.0),
@@ -152,6 +159,9 @@ STOP_EN = {
     "all", "so", "if", "then", "than", "as", "into", "also", "just", "very", "much", "many", "more",
     "most", "such", "like", "get", "s", "im", "hi", "hello", "thanks", "thank", "ok", "okay", "want",
     "know", "need", "one", "part", "does", "kind", "sort", "good", "bad", "really", "able", "i'm",
+    "anywhere", "somewhere", "everywhere", "exactly", "actually", "basically", "generally", "usually",
+    "typically", "someone", "somebody", "person", "people", "guy", "mean", "meant", "anything",
+    "something", "everything", "thing", "things", "let", "us", "say", "said", "see", "look",
 }
 STOP_HU = {
     "a", "az", "egy", "és", "is", "mi", "mik", "mit", "milyen", "milyenek", "melyik", "melyek", "mely",
@@ -163,7 +173,9 @@ STOP_HU = {
     "szia", "helló", "köszi", "köszönöm", "tessék", "mondd", "mondj", "valamit", "vajon",
     "lenne", "lehet", "tud", "tudsz", "kb", "pl", "stb", "illetve", "ill", "ha", "akkor", "amely",
     "ami", "amit", "aki", "nagyon", "jó", "rossz", "rész", "része", "hogyan", "rendelkezik", "képes",
-    "ismeri", "tisztában", "egyes", "ennek", "annak", "ahol", "itt", "ott",
+    "ismeri", "tisztában", "egyes", "ennek", "annak", "ahol", "itt", "ott", "ismerni", "ismernie",
+    "tudnia", "tudni", "lát", "látja", "valaki", "valami", "dolog", "egyáltalán", "pontosan",
+    "általában", "kellene", "kéne", "érdekel", "szeretnék", "szeretném", "tudni", "mondani",
 }
 # Hungarian words frequent in questions that mark the language even without accents.
 HU_MARKERS = STOP_HU - {"a", "is", "be", "el", "le", "de", "helló", "fel"} | {
@@ -171,3 +183,9 @@ HU_MARKERS = STOP_HU - {"a", "is", "be", "el", "le", "de", "helló", "fel"} | {
     "kell", "milyen", "melyik", "hany", "ajanlj", "tokioban", "kozosseg", "menedzser",
 }
 EN_MARKERS = STOP_EN - {"a", "is", "be", "mi", "hi", "hello", "ok", "okay", "s", "im", "one"}
+
+# Questions about these are out of scope even when another word matches (a profile has no salary).
+OUT_OF_SCOPE = {
+    "salary", "salaries", "wage", "wages", "earn", "earns", "earning", "earnings", "income", "paid", "payment",
+    "fizetés", "fizetése", "fizetés", "bér", "bére", "bérezés", "kereset", "keresete", "jövedelem", "mennyit",
+}
