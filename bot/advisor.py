@@ -8,13 +8,12 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import answers
 from .i18n import t
 from .kb import Profile
+from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, profile_files
 from .text import clean, strip_markup
 from .understand import Index, build_index, detect_lang, match
@@ -26,15 +25,11 @@ _CACHE_FORMAT = 1
 _CODE_FILES = ("kb.py", "understand.py", "text.py", "vocab.py", "schema.py", "loader.py")
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    question: str
-    lang: str
-    answered: bool
-    topic: str | None
-    confidence: float
-    answer: str
-    alternatives: list[str] = field(default_factory=list)
+class Answer(Record):
+    """One answer; ``to_dict()`` is the JSON contract of ``role-advisor ask --json``."""
+
+    __slots__ = ("question", "lang", "answered", "topic", "confidence", "answer", "alternatives")
+    _defaults = {"alternatives": list}
 
     def to_dict(self) -> dict:
         return {
@@ -104,7 +99,11 @@ def load_compiled(path: Path, fingerprint: bytes | None = None) -> tuple[Profile
         pass
     profile, index = _compile(raw, str(path))
     try:
+        import tempfile
+
         cdir.mkdir(parents=True, exist_ok=True)
+        for old in cdir.glob(f"{path.stem}-*.pickle"):  # earlier versions of this file
+            old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".tmp-", suffix=".pickle")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((_CACHE_FORMAT, profile, index), fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -5,59 +5,47 @@ answers, quizzes) reads these objects only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import Record
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    en: str
-    hu: str
-    origin: str = "both"
-    reconstructed: tuple[str, ...] = ()
-    translated: tuple[str, ...] = ()
-    note: str | None = None
+class Text(Record):
+    __slots__ = ("en", "hu", "origin", "reconstructed", "translated", "note")
+    _defaults = {"origin": "both", "reconstructed": (), "translated": (), "note": None}
+    # Fields: en: str; hu: str; origin: str; reconstructed: tuple[str, ...]; translated: tuple[str,
+    # ...]; note: str | None
 
     def get(self, lang: str) -> str:
         return self.hu if lang == "hu" else self.en
 
 
-@dataclass(frozen=True, slots=True)
-class Skill:
-    code: str
-    text: Text
-    category: str
-    variants: tuple[tuple[str, str], ...] = ()  # (lang, wording printed in the sources)
-    aliases: tuple[tuple[str, str], ...] = ()  # (lang, how people say it; matching only)
+class Skill(Record):
+    __slots__ = ("code", "text", "category", "variants", "aliases")
+    _defaults = {"variants": (), "aliases": ()}
+    # Fields: code: str; text: Text; category: str; variants: tuple[tuple[str, str], ...] # (lang,
+    # wording printed in the sources); aliases: tuple[tuple[str, str], ...] # (lang, how people say
+    # it; matching only)
 
 
-@dataclass(frozen=True, slots=True)
-class KsLink:
-    code: str
-    printed: str | None = None
-    note: str | None = None
+class KsLink(Record):
+    __slots__ = ("code", "printed", "note")
+    _defaults = {"printed": None, "note": None}
+    # Fields: code: str; printed: str | None; note: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class MatrixRow:
-    code: str
-    en: str
-    hu: str
-    marks: tuple[str, ...]
+class MatrixRow(Record):
+    __slots__ = ("code", "en", "hu", "marks")
+    # Fields: code: str; en: str; hu: str; marks: tuple[str, ...]
 
     def get(self, lang: str) -> str:
         return self.hu if lang == "hu" else self.en
 
 
-@dataclass(frozen=True, slots=True)
-class Competence:
-    code: str
-    area: str
-    origin: str
-    title: Text
-    description: Text
-    levels: tuple[tuple[int, Text], ...]
-    ks: tuple[KsLink, ...]
-    aliases: tuple[tuple[str, str], ...] = ()  # (lang, alias)
+class Competence(Record):
+    __slots__ = ("code", "area", "origin", "title", "description", "levels", "ks", "aliases")
+    _defaults = {"aliases": ()}
+    # Fields: code: str; area: str; origin: str; title: Text; description: Text; levels:
+    # tuple[tuple[int, Text], ...]; ks: tuple[KsLink, ...]; aliases: tuple[tuple[str, str], ...] #
+    # (lang, alias)
 
     @property
     def ks_codes(self) -> tuple[str, ...]:
@@ -68,36 +56,24 @@ class Competence:
         return tuple(n for n, _ in self.levels)
 
 
-@dataclass(frozen=True, slots=True)
-class Discrepancy:
-    id: str
-    where: str
-    kind: str
-    detail: str
-    resolution: str
+class Discrepancy(Record):
+    __slots__ = ("id", "where", "kind", "detail", "resolution")
+    # Fields: id: str; where: str; kind: str; detail: str; resolution: str
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
-    id: str
-    framework: str
-    published: str
-    title: Text
-    alternative_names: tuple[Text, ...]
-    summary: Text
-    mission: Text
-    responsibility: Text
-    accountable: tuple[Text, ...]
-    contributor: tuple[Text, ...]
-    tasks: tuple[Text, ...]
-    environment: Text
-    kpis: tuple[Text, ...]
-    areas: tuple[tuple[str, Text], ...]
-    skills: tuple[Skill, ...]
-    competences: tuple[Competence, ...]
-    matrix: tuple[MatrixRow, ...] = ()
-    discrepancies: tuple[Discrepancy, ...] = ()
-    _by_code: dict = field(default_factory=dict, compare=False, repr=False)
+class Profile(Record):
+    __slots__ = (
+        "id", "framework", "published", "title", "alternative_names", "summary", "mission",
+        "responsibility", "accountable", "contributor", "tasks", "environment", "kpis", "areas",
+        "skills", "competences", "matrix", "discrepancies", "_by_code"
+    )
+    _defaults = {"matrix": (), "discrepancies": (), "_by_code": dict}
+    # Fields: id: str; framework: str; published: str; title: Text; alternative_names: tuple[Text,
+    # ...]; summary: Text; mission: Text; responsibility: Text; accountable: tuple[Text, ...];
+    # contributor: tuple[Text, ...]; tasks: tuple[Text, ...]; environment: Text; kpis: tuple[Text,
+    # ...]; areas: tuple[tuple[str, Text], ...]; skills: tuple[Skill, ...]; competences:
+    # tuple[Competence, ...]; matrix: tuple[MatrixRow, ...]; discrepancies: tuple[Discrepancy, ...];
+    # _by_code: dict
 
     def __post_init__(self):
         table = self._by_code

@@ -10,15 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
-from .schema import Profile
-
-try:  # libyaml is bundled with PyYAML's wheels; fall back to the pure-Python parser
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+# PyYAML and pydantic (with the schema) are imported on first use only: a start whose profile is
+# already validated and cached never needs them (see bot.advisor.load_compiled).
 
 ENV_KNOWLEDGE = "ROLE_ADVISOR_KNOWLEDGE"
 DEFAULT_PROFILE = "online-community-manager"
@@ -50,8 +43,15 @@ def profile_files(path: Path | str | None = None) -> list[Path]:
     return [p]
 
 
+def _yaml():
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
 def _line_of(text: str, loc: tuple) -> int | None:
     """The line (1-based) of the YAML node at a pydantic error location, if it can be found."""
+    yaml, _Loader = _yaml()
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
@@ -84,7 +84,13 @@ def _place(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def parse_profile(text: str, name: str) -> Profile:
+def parse_profile(text: str, name: str):
+    """Parse and validate one profile; returns a :class:`bot.schema.Profile`."""
+    yaml, _Loader = _yaml()
+    from pydantic import ValidationError
+
+    from .schema import Profile
+
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -107,7 +113,7 @@ def parse_profile(text: str, name: str) -> Profile:
         raise KnowledgeError("\n".join(problems)) from exc
 
 
-def load_profile(path: Path | str) -> Profile:
+def load_profile(path: Path | str):
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -121,9 +127,9 @@ def load_profile(path: Path | str) -> Profile:
     return parse_profile(text, str(p))
 
 
-def load_profiles(path: Path | str | None = None) -> dict[str, Profile]:
+def load_profiles(path: Path | str | None = None) -> dict:
     """All profiles at ``path`` by id; every problem of every file in one error."""
-    profiles: dict[str, Profile] = {}
+    profiles: dict = {}
     errors: list[str] = []
     for f in profile_files(path):
         try:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from . import vocab
 from .kb import Profile
+from .record import Record
 from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
 
 ANSWER_THRESHOLD = 0.68
@@ -33,15 +32,37 @@ ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
 
-_fold_set = lambda words: {fold(w) for w in words}  # noqa: E731
-STOP = _fold_set(vocab.STOP_EN | vocab.STOP_HU)
-HU_MARK = _fold_set(vocab.HU_MARKERS)
-EN_MARK = _fold_set(vocab.EN_MARKERS)
-LEVEL = {stem(w) for w in _fold_set(vocab.LEVEL_WORDS)}
-KS = {stem(w) for w in _fold_set(vocab.KS_WORDS)}
-MATRIX = {stem(w) for w in _fold_set(vocab.MATRIX_WORDS)}
-GENERIC = {stem(w) for w in _fold_set(vocab.GENERIC_WORDS)}
-OUT_OF_SCOPE = _fold_set(vocab.OUT_OF_SCOPE)
+
+def _fold_set(words) -> frozenset:
+    return frozenset(fold(w) for w in words)
+
+
+def _stem_set(words) -> frozenset:
+    return frozenset(stem(fold(w)) for w in words)
+
+
+class Words(Record):
+    """The word lists of :mod:`bot.vocab`, folded and stemmed once (kept in the index, so a cached
+    start neither imports the vocabulary nor stems it)."""
+
+    __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope")
+
+    @classmethod
+    def build(cls) -> "Words":
+        from . import vocab
+
+        level, ks, matrix = _stem_set(vocab.LEVEL_WORDS), _stem_set(vocab.KS_WORDS), _stem_set(vocab.MATRIX_WORDS)
+        return cls(
+            stop=_fold_set(vocab.STOP_EN | vocab.STOP_HU),
+            hu_mark=_fold_set(vocab.HU_MARKERS),
+            en_mark=_fold_set(vocab.EN_MARKERS),
+            level=level,
+            ks=ks,
+            matrix=matrix,
+            neutral=_stem_set(vocab.GENERIC_WORDS) | level | ks | matrix,
+            intent_raw=_fold_set(vocab.LEVEL_WORDS | vocab.KS_WORDS | vocab.MATRIX_WORDS),
+            out_of_scope=_fold_set(vocab.OUT_OF_SCOPE),
+        )
 
 # Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
 _COMP = re.compile(r"(?<![a-z0-9])([a-e])(\s?[.\-]\s?|\s)?(\d{1,2})(?![0-9])(?:\s?-\s?[a-z]{1,6})?", re.I)
@@ -54,10 +75,12 @@ _HU_SUFFIX_AFTER_HYPHEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Codes:
-    competences: tuple[str, ...] = ()  # normalised, e.g. "C.4" (may be absent from the profile)
-    skills: tuple[str, ...] = ()  # normalised, e.g. "B11"
+class Codes(Record):
+    """Codes found in a question, normalised: competences "C.4" (maybe absent from the profile),
+    knowledge/skills "B11"."""
+
+    __slots__ = ("competences", "skills")
+    _defaults = {"competences": (), "skills": ()}
 
 
 def find_codes(text: str) -> Codes:
@@ -96,45 +119,45 @@ def strip_codes(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(slots=True)
-class Phrase:
-    topic: str
-    stems: tuple[str, ...]
-    weight: float
+class Phrase(Record):
+    """One name of a topic: its stems and how strongly it names the topic."""
+
+    __slots__ = ("topic", "stems", "weight")
 
 
-@dataclass(slots=True)
-class Index:
-    """Everything the matcher needs about one profile, precomputed."""
+class Index(Record):
+    """Everything the matcher needs about one profile, precomputed (and cached on disk).
 
-    names: list[Phrase] = field(default_factory=list)
-    by_stem: dict[str, list[int]] = field(default_factory=dict)  # stem -> indexes into names
-    content: dict[str, dict[str, int]] = field(default_factory=dict)  # topic -> {stem: count}
-    content_by_stem: dict[str, list[str]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
-    max_idf: float = 1.0
-    vocab: list[str] = field(default_factory=list)
-    vocab_set: frozenset = frozenset()
-    lang_vocab: dict[str, frozenset] = field(default_factory=dict)  # folded words per language
-    role_words: frozenset = frozenset()
-    topics: tuple[str, ...] = ()
-    name_strings: list[str] = field(default_factory=list)  # " ".join(stems) of each name
-    sim_cache: dict = field(default_factory=dict, repr=False)
+    names: every Phrase; by_stem: stem -> indexes into names; content: topic -> {stem: count};
+    content_by_stem: stem -> topics; idf: stem -> weight; vocab: sorted stems (for rapidfuzz);
+    lang_vocab: words only one language uses; role_words: the role's own name (neutral);
+    topics: topic order for ties; name_strings: each name's stems joined; sim_cache: a memo of
+    query word -> similar stems (not saved)."""
+
+    __slots__ = (
+        "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
+        "lang_vocab", "role_words", "topics", "name_strings", "words", "sim_cache",
+    )
+    _defaults = {
+        "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
+        "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
+        "role_words": frozenset, "topics": tuple, "name_strings": list, "words": Words.build,
+        "sim_cache": dict,
+    }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
-        return {k: ({} if k == "sim_cache" else getattr(self, k)) for k in self.__slots__}
-
-    def __setstate__(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
+        return None, {k: ({} if k == "sim_cache" else getattr(self, k)) for k in self.__slots__}
 
 
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(t) for t in tokens(text) if t not in STOP and not t.isdigit())
+def _stems(text: str, stop: frozenset) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokens(text) if t not in stop and not t.isdigit())
 
 
 def build_index(profile: Profile) -> Index:
+    from . import vocab
+
     ix = Index()
+    stop = ix.words.stop
     role_words = set()
     for t in (profile.title.en, profile.title.hu, "online community manager", "közösségi menedzser"):
         role_words |= {stem(w) for w in tokens(t)}
@@ -142,14 +165,14 @@ def build_index(profile: Profile) -> Index:
     ix.role_words = frozenset(role_words)
 
     def add_name(topic: str, text: str, weight: float) -> None:
-        st = tuple(s for s in _stems(text) if s not in role_words or topic.startswith("role:title"))
+        st = tuple(s for s in _stems(text, stop) if s not in role_words or topic.startswith("role:title"))
         if st:
             ix.names.append(Phrase(topic, st, weight))
 
     def add_content(topic: str, *texts: str) -> None:
         bag = ix.content.setdefault(topic, {})
         for text in texts:
-            for s in _stems(text):
+            for s in _stems(text, stop):
                 if s not in role_words:
                     bag[s] = bag.get(s, 0) + 1
 
@@ -233,7 +256,7 @@ def build_index(profile: Profile) -> Index:
     n = max(len(topic_stems), 1)
     ix.idf = {s: 1.0 + math.log(n / d) for s, d in df.items()}
     ix.max_idf = 1.0 + math.log(n)
-    for s in GENERIC | LEVEL | KS | MATRIX:
+    for s in ix.words.neutral:
         if s in ix.idf:
             ix.idf[s] = min(ix.idf[s], 1.0)
     for i, ph in enumerate(ix.names):
@@ -258,8 +281,9 @@ def build_index(profile: Profile) -> Index:
 
 
 # ---------------------------------------------------------------------------------------------
-def detect_lang(text: str, ix: Index | None = None, hint: str | None = None) -> str:
+def detect_lang(text: str, ix: Index, hint: str | None = None) -> str:
     """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties."""
+    words = ix.words
     low = text.casefold()
     hu = 0.0
     en = 0.0
@@ -271,11 +295,11 @@ def detect_lang(text: str, ix: Index | None = None, hint: str | None = None) -> 
     if _HU_SUFFIX_AFTER_HYPHEN.search(text):
         hu += 2
     for w in tokens(text):
-        if w in HU_MARK:
+        if w in words.hu_mark:
             hu += 1
-        if w in EN_MARK:
+        if w in words.en_mark:
             en += 1
-        if ix is not None and len(w) > 2:
+        if len(w) > 2:
             if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
                 hu += 0.75
             elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
@@ -323,27 +347,23 @@ def similar(ix: Index, word: str) -> dict[str, float]:
     return out
 
 
-@dataclass(slots=True)
-class Match:
-    topic: str | None
-    score: float
-    alternatives: list[str]
-    codes: Codes
-    want_level: bool
-    want_ks: bool
-    want_matrix: bool
-    scores: dict[str, float]
+class Match(Record):
+    """The matcher's verdict: best topic (None below the threshold), its score, the close
+    alternatives, the codes found, what kind of answer is wanted, and every topic's score."""
+
+    __slots__ = ("topic", "score", "alternatives", "codes", "want_level", "want_ks", "want_matrix", "scores")
 
 
 def match(ix: Index, text: str) -> Match:
     codes = find_codes(text)
     words = tokens(strip_codes(text))
-    stems_all = [stem(w) for w in words if w not in STOP or w in _INTENT_RAW]
-    want_level = any(s in LEVEL for s in stems_all)
-    want_ks = any(s in KS for s in stems_all)
-    want_matrix = any(s in MATRIX for s in stems_all)
+    vw = ix.words
+    stems_all = [stem(w) for w in words if w not in vw.stop or w in vw.intent_raw]
+    want_level = any(s in vw.level for s in stems_all)
+    want_ks = any(s in vw.ks for s in stems_all)
+    want_matrix = any(s in vw.matrix for s in stems_all)
 
-    q = [stem(w) for w in words if w not in STOP and not w.isdigit() and len(w) > 1]
+    q = [stem(w) for w in words if w not in vw.stop and not w.isdigit() and len(w) > 1]
     q = [s for s in q if s not in ix.role_words]
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
     joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
@@ -352,7 +372,7 @@ def match(ix: Index, text: str) -> Match:
     sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
     for s in q_all:
         sims[s] = similar(ix, s)
-    neutral = GENERIC | LEVEL | KS | MATRIX
+    neutral = vw.neutral
     content_q = [s for s in dict.fromkeys(q) if s not in neutral]
 
     def w(s: str) -> float:
@@ -424,7 +444,7 @@ def match(ix: Index, text: str) -> Match:
 
     if not q and not scores and any(stem(w) in ix.role_words for w in words):
         scores["role:summary"] = ROLE_ONLY_SCORE  # "What is an online community manager?"
-    if any(w in OUT_OF_SCOPE for w in words):
+    if any(w in vw.out_of_scope for w in words):
         scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], ix.topics.index(kv[0]) if kv[0] in ix.topics else 999))
     if not ranked or ranked[0][1] < ANSWER_THRESHOLD:
@@ -433,5 +453,3 @@ def match(ix: Index, text: str) -> Match:
     alts = [t for t, s in ranked[1:4] if s >= max(ANSWER_THRESHOLD * 0.9, best_score - ALT_MARGIN)]
     return Match(best, best_score, alts, codes, want_level, want_ks, want_matrix, scores)
 
-
-_INTENT_RAW = _fold_set(vocab.LEVEL_WORDS | vocab.KS_WORDS | vocab.MATRIX_WORDS)
