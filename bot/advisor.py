@@ -29,7 +29,12 @@ class Answer(Record):
     """One answer; ``to_dict()`` is the JSON contract of ``role-advisor ask --json``."""
 
     __slots__ = ("question", "lang", "answered", "topic", "confidence", "answer", "alternatives")
-    _defaults = {"alternatives": list}
+
+    def __init__(self, question, lang, answered, topic, confidence, answer, alternatives=None):
+        # written out: this runs once per question, and Record's generic __init__ is slower
+        self.question, self.lang, self.answered, self.topic = question, lang, answered, topic
+        self.confidence, self.answer = confidence, answer
+        self.alternatives = list(alternatives) if alternatives else []
 
     def to_dict(self) -> dict:
         return {
@@ -128,6 +133,7 @@ class Advisor:
         self.profiles = profiles
         self.profile_id = profile_id
         self.profile, self.index = profiles[profile_id]
+        self._rendered: dict[tuple, str] = {}
 
     @classmethod
     def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
@@ -212,6 +218,16 @@ class Advisor:
         return False
 
     def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False) -> str:
+        """The answer text of a topic (memoised: it depends on nothing but its arguments)."""
+        key = (topic, lang, level, ks, matrix)
+        text = self._rendered.get(key)
+        if text is None:
+            text = self._render(topic, lang, level=level, ks=ks, matrix=matrix)
+            if len(self._rendered) < 20000:
+                self._rendered[key] = text
+        return text
+
+    def _render(self, topic: str, lang: str, *, level: bool, ks: bool, matrix: bool) -> str:
         kind, _, key = topic.partition(":")
         if kind == "role":
             return answers.role_answer(self.profile, key, lang)

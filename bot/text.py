@@ -34,6 +34,8 @@ def clean(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
         text = text.decode("utf-8", errors="replace")
     elif not isinstance(text, str):
         text = str(text)
+    if len(text) <= limit and text.isascii() and text.isprintable():
+        return " ".join(text.split())  # the common case: nothing to normalise
     if len(text) > limit * 4:  # cap before the costly steps
         text = text[: limit * 4]
     text = unicodedata.normalize("NFC", text.translate(_CONTROL_TABLE))

@@ -31,6 +31,7 @@ OOV_WEIGHT = 0.75  # share of the top idf given to a word the profile never uses
 ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
+FUZZY_WHOLE_BELOW = 0.9
 
 
 def _fold_set(words) -> frozenset:
@@ -83,7 +84,13 @@ class Codes(Record):
     _defaults = {"competences": (), "skills": ()}
 
 
+_DIGIT = re.compile(r"\d")
+_NO_CODES = Codes()
+
+
 def find_codes(text: str) -> Codes:
+    if not _DIGIT.search(text):
+        return _NO_CODES  # every code has a digit
     comps: list[str] = []
     skills: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -122,7 +129,8 @@ def strip_codes(text: str) -> str:
 class Phrase(Record):
     """One name of a topic: its stems and how strongly it names the topic."""
 
-    __slots__ = ("topic", "stems", "weight")
+    __slots__ = ("topic", "stems", "weight", "weights", "total")
+    _defaults = {"weights": (), "total": 1.0}  # idf of each stem and their sum, set by build_index
 
 
 class Index(Record):
@@ -136,12 +144,12 @@ class Index(Record):
 
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
-        "lang_vocab", "role_words", "topics", "name_strings", "words", "sim_cache",
+        "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
-        "role_words": frozenset, "topics": tuple, "name_strings": list, "words": Words.build,
+        "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
         "sim_cache": dict,
     }
 
@@ -260,6 +268,8 @@ def build_index(profile: Profile) -> Index:
         if s in ix.idf:
             ix.idf[s] = min(ix.idf[s], 1.0)
     for i, ph in enumerate(ix.names):
+        ph.weights = tuple(ix.idf[s] for s in ph.stems)
+        ph.total = sum(ph.weights) or 1.0
         for s in set(ph.stems):
             ix.by_stem.setdefault(s, []).append(i)
     for topic, bag in ix.content.items():
@@ -277,6 +287,7 @@ def build_index(profile: Profile) -> Index:
     ix.topics = tuple(dict.fromkeys(ph.topic for ph in ix.names)) + tuple(
         t for t in ix.content if t not in {ph.topic for ph in ix.names}
     )
+    ix.topic_rank = {t: i for i, t in enumerate(ix.topics)}
     return ix
 
 
@@ -347,24 +358,48 @@ def similar(ix: Index, word: str) -> dict[str, float]:
     return out
 
 
+def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
+    """Names whose length allows a fuzz.ratio of 85 with a string of length n (2*min/(a+b) >= .85)."""
+    key = ("len", n)
+    hit = ix.sim_cache.get(key)
+    if hit is None:
+        lo, hi = n * 0.739, n * 1.353
+        pairs = [(s, i) for i, s in enumerate(ix.name_strings) if lo <= len(s) <= hi]
+        hit = ([p[0] for p in pairs], [p[1] for p in pairs])
+        ix.sim_cache[key] = hit
+    return hit
+
+
 class Match(Record):
     """The matcher's verdict: best topic (None below the threshold), its score, the close
     alternatives, the codes found, what kind of answer is wanted, and every topic's score."""
 
     __slots__ = ("topic", "score", "alternatives", "codes", "want_level", "want_ks", "want_matrix", "scores")
 
+    def __init__(self, topic, score, alternatives, codes, want_level, want_ks, want_matrix, scores):
+        # written out: this runs once per question, and Record's generic __init__ is slower
+        self.topic, self.score, self.alternatives, self.codes = topic, score, alternatives, codes
+        self.want_level, self.want_ks, self.want_matrix, self.scores = want_level, want_ks, want_matrix, scores
+
 
 def match(ix: Index, text: str) -> Match:
     codes = find_codes(text)
-    words = tokens(strip_codes(text))
+    words = tokens(strip_codes(text) if codes is not _NO_CODES else text)
     vw = ix.words
-    stems_all = [stem(w) for w in words if w not in vw.stop or w in vw.intent_raw]
-    want_level = any(s in vw.level for s in stems_all)
-    want_ks = any(s in vw.ks for s in stems_all)
-    want_matrix = any(s in vw.matrix for s in stems_all)
-
-    q = [stem(w) for w in words if w not in vw.stop and not w.isdigit() and len(w) > 1]
-    q = [s for s in q if s not in ix.role_words]
+    stop, intent, role_words = vw.stop, vw.intent_raw, ix.role_words
+    want_level = want_ks = want_matrix = False
+    q: list[str] = []
+    for w in words:
+        is_stop = w in stop
+        if is_stop and w not in intent:
+            continue
+        s = stem(w)
+        if s in vw.neutral:
+            want_level = want_level or s in vw.level
+            want_ks = want_ks or s in vw.ks
+            want_matrix = want_matrix or s in vw.matrix
+        if not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words:
+            q.append(s)
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
     joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
     q_all = list(dict.fromkeys(q + joined))
@@ -375,38 +410,41 @@ def match(ix: Index, text: str) -> Match:
     neutral = vw.neutral
     content_q = [s for s in dict.fromkeys(q) if s not in neutral]
 
-    def w(s: str) -> float:
-        return ix.idf.get(s, ix.max_idf * OOV_WEIGHT)
+    idf = ix.idf
+    oov = ix.max_idf * OOV_WEIGHT
+    qw = {s: idf.get(s, oov) for s in content_q}  # weight of each content word of the question
+    den = sum(qw.values())
+    best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem)
+    for s, m in sims.items():
+        for t, v in m.items():
+            cur = best_for.get(t)
+            if cur is None or v > cur[0]:
+                best_for[t] = (v, s)
+    parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
 
     scores: dict[str, float] = {}
     # names
     cand: set[int] = set()
-    for s, m in sims.items():
-        for t in m:
-            cand.update(ix.by_stem.get(t, ()))
+    for t in best_for:
+        cand.update(ix.by_stem.get(t, ()))
+    names = ix.names
     for i in cand:
-        ph = ix.names[i]
+        ph = names[i]
         got = 0.0
-        total = 0.0
         used: set[str] = set()
-        for p in ph.stems:
-            wp = w(p)
-            total += wp
-            best = 0.0
-            who = None
-            for s, m in sims.items():
-                v = m.get(p, 0.0)
-                if v > best:
-                    best, who = v, s
-            if who is not None:
-                got += wp * best
-                used.add(who)
-                if who not in q:  # a joined compound explains both halves
-                    used.update(x for x in q if x in who)
-        recall = got / total if total else 0.0
-        if content_q:
-            den = sum(w(s) for s in content_q)
-            prec = sum(w(s) for s in content_q if s in used) / den
+        for p, wp in zip(ph.stems, ph.weights):
+            hit = best_for.get(p)
+            if hit is not None:
+                got += wp * hit[0]
+                used.add(hit[1])
+                if hit[1] in parts:
+                    used.update(parts[hit[1]])
+        recall = got / ph.total
+        if den:
+            hit_w = 0.0
+            for x in used:
+                hit_w += qw.get(x, 0.0)
+            prec = hit_w / den
         else:
             prec = 1.0
         # ties go to the name that explains more of the question ("summary matrix" over "summary")
@@ -416,7 +454,6 @@ def match(ix: Index, text: str) -> Match:
 
     # content
     if content_q:
-        den = sum(w(s) for s in content_q)
         hits: dict[str, float] = {}
         for s in content_q:
             best_topics: dict[str, float] = {}
@@ -427,29 +464,33 @@ def match(ix: Index, text: str) -> Match:
                     if v > best_topics.get(topic, 0.0):
                         best_topics[topic] = v
             for topic, v in best_topics.items():
-                hits[topic] = hits.get(topic, 0.0) + w(s) * v
+                hits[topic] = hits.get(topic, 0.0) + qw[s] * v
         for topic, h in hits.items():
             sc = CONTENT_CAP * h / den
             if sc > scores.get(topic, 0.0):
                 scores[topic] = sc
 
-    # whole-string fuzzy (typos across word boundaries)
-    if q and len(" ".join(q)) >= 6:
+    # whole-string fuzzy (typos across word boundaries), when words alone found nothing sure
+    if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
         qs = " ".join(q)
-        for _, sc, i in process.extract(qs, ix.name_strings, scorer=fuzz.ratio, score_cutoff=85, limit=3):
-            ph = ix.names[i]
+        strings, idxs = _names_near_length(ix, len(qs))
+        for _, sc, j in process.extract(qs, strings, scorer=fuzz.ratio, score_cutoff=85, limit=3):
+            ph = ix.names[idxs[j]]
             v = 0.95 * sc / 100 * ph.weight
             if v > scores.get(ph.topic, 0.0):
                 scores[ph.topic] = v
 
     if not q and not scores and any(stem(w) in ix.role_words for w in words):
         scores["role:summary"] = ROLE_ONLY_SCORE  # "What is an online community manager?"
-    if any(w in vw.out_of_scope for w in words):
+    if not vw.out_of_scope.isdisjoint(words):
         scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], ix.topics.index(kv[0]) if kv[0] in ix.topics else 999))
-    if not ranked or ranked[0][1] < ANSWER_THRESHOLD:
-        return Match(None, ranked[0][1] if ranked else 0.0, [], codes, want_level, want_ks, want_matrix, scores)
-    best, best_score = ranked[0]
-    alts = [t for t, s in ranked[1:4] if s >= max(ANSWER_THRESHOLD * 0.9, best_score - ALT_MARGIN)]
-    return Match(best, best_score, alts, codes, want_level, want_ks, want_matrix, scores)
+    top = max(scores.values(), default=0.0)
+    if top < ANSWER_THRESHOLD:
+        return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores)
+    floor = max(ANSWER_THRESHOLD * 0.9, top - ALT_MARGIN)
+    rank = ix.topic_rank
+    near = sorted((-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor)
+    best = near[0][2]
+    alts = [t for _, _, t in near[1:4]]
+    return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores)
 

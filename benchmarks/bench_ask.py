@@ -1,0 +1,116 @@
+"""Answering speed, side by side with a BM25 retriever over the same profile, in one run.
+
+    python benchmarks/bench_ask.py [--rounds N]
+
+Prints warm per-question latency (p50/p99/max) of ``Advisor.ask`` and of a bm25s retriever over
+one document per topic (the same texts the advisor answers from), the top-1 accuracy of both on the
+question sets, the resident memory, and the time of a one-shot ``role-advisor ask`` process
+against a bare ``python -c pass`` (medians of repeated runs).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from bot import Advisor  # noqa: E402
+import grade  # noqa: E402
+
+SETS = [ROOT / "tests/data/questions.public.jsonl", ROOT / "tests/data/questions.dev.jsonl"]
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def topic_docs(advisor: Advisor) -> tuple[list[str], list[str]]:
+    topics = advisor.topics()
+    docs = []
+    for t in topics:
+        docs.append(advisor.render(t, "en") + "\n" + advisor.render(t, "hu") + "\n" + t.replace(":", " "))
+    return topics, docs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=20)
+    args = ap.parse_args()
+
+    questions = [json.loads(l) for f in SETS for l in open(f, encoding="utf-8")]
+    texts = [q["q"] for q in questions]
+    advisor = Advisor.load()
+
+    import bm25s
+
+    topics, docs = topic_docs(advisor)
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(docs, show_progress=False), show_progress=False)
+
+    def bm25_top(q: str) -> str:
+        toks = bm25s.tokenize([q], show_progress=False)
+        if not toks.vocab:
+            return topics[0]
+        res, _ = retriever.retrieve(toks, k=1, show_progress=False)
+        return topics[int(res[0][0])]
+
+    for q in texts:  # warm up both
+        advisor.ask(q)
+        bm25_top(q)
+
+    ours, theirs = [], []
+    for _ in range(args.rounds):
+        for q in texts:
+            t0 = time.perf_counter()
+            advisor.ask(q)
+            t1 = time.perf_counter()
+            bm25_top(q)
+            t2 = time.perf_counter()
+            ours.append((t1 - t0) * 1e3)
+            theirs.append((t2 - t1) * 1e3)
+
+    # top-1 accuracy with the grader's rules (BM25 always answers, with the full topic text)
+    ans_ours = [advisor.ask(q).to_dict() for q in texts]
+    ans_bm25 = []
+    for q in texts:
+        t = bm25_top(q)
+        ans_bm25.append({"answered": True, "topic": t, "answer": advisor.render(t, advisor.detect_lang(q)),
+                         "lang": advisor.detect_lang(q)})
+    acc = lambda a: grade.grade(questions, a)[0]["all"][0] / len(questions)  # noqa: E731
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def median_run(cmd, n=15):
+        xs = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            xs.append(time.perf_counter() - t0)
+        return statistics.median(xs) * 1e3
+
+    exe = pathlib.Path(sys.executable).with_name("role-advisor")
+    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "adapters"]
+    subprocess.run(cli + ["ask", "warm the cache"], stdout=subprocess.DEVNULL, check=False)
+    bare = median_run([sys.executable, "-c", "pass"])
+    one = median_run(cli + ["ask", "What level is needed for E.4?"])
+
+    n = len(texts) * args.rounds
+    print(f"questions: {len(texts)} x {args.rounds} rounds = {n} asks each")
+    print(f"{'':22s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s} {'top-1 acc':>10s}")
+    print(f"{'role-advisor ask':22s} {pct(ours, 50):8.3f} {pct(ours, 99):8.3f} {max(ours):8.3f} {acc(ans_ours):10.3f}")
+    print(f"{'bm25s (same profile)':22s} {pct(theirs, 50):8.3f} {pct(theirs, 99):8.3f} {max(theirs):8.3f} {acc(ans_bm25):10.3f}")
+    print(f"max RSS of this process (advisor + bm25s + numpy): {rss_mb:.0f} MB")
+    print(f"one-shot process: role-advisor ask {one:.1f} ms, python -c pass {bare:.1f} ms, ratio {one / bare:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
