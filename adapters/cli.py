@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(e)
     e.set_defaults(func=cmd_export)
 
+    from adapters import cli_quiz  # quiz, leaderboard and forget
+
+    cli_quiz.register(sub, common)
     return p
 
 

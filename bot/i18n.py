@@ -129,6 +129,117 @@ MESSAGES: dict[str, dict[str, str]] = {
     "topic.skill": {"en": "{code} {title}", "hu": "{code} {title}"},
     "did_you_mean": {"en": "Did you mean: {items}?", "hu": "Erre gondoltál: {items}?"},
     "or": {"en": "or", "hu": "vagy"},
+    # -- quizzes --------------------------------------------------------------------------------
+    "quiz.q.competence_title": {
+        "en": "What is the title of competence {code} in the {role} profile?",
+        "hu": "Mi a(z) {code} kompetencia megnevezése a(z) {role} profilban?",
+    },
+    "quiz.q.competence_code": {
+        "en": "Which code does the competence “{title}” have?",
+        "hu": "Melyik kódú kompetencia ez: „{title}”?",
+    },
+    "quiz.q.competence_level": {
+        "en": "Which proficiency level does the profile expect for {code} {title}?",
+        "hu": "Milyen hozzáértési szintet vár el a profil a(z) {code} {title} kompetenciánál?",
+    },
+    "quiz.q.skill_meaning": {
+        "en": "What does the knowledge/skill code {code} stand for?",
+        "hu": "Mit jelent a(z) {code} tudás/készség kód?",
+    },
+    "quiz.q.skill_competence": {
+        "en": "Which competence of the profile needs {code} ({label})?",
+        "hu": "A profil melyik kompetenciájához kell a(z) {code} ({label})?",
+    },
+    "quiz.q.kpi": {"en": "Which of these is a KPI of the {role}?", "hu": "Az alábbiak közül melyik a(z) {role} egyik KPI-ja?"},
+    "quiz.q.deliverable": {
+        "en": "Which of these is a deliverable the {role} is accountable for?",
+        "hu": "Az alábbiak közül melyik leszállítandó anyagért felelős a(z) {role}?",
+    },
+    "quiz.q.task": {
+        "en": "Which of these is one of the main tasks of the {role}?",
+        "hu": "Az alábbiak közül melyik a(z) {role} egyik fő feladata?",
+    },
+    "quiz.level_one": {"en": "Level {levels}", "hu": "{levels}. szint"},
+    "quiz.level_many": {"en": "Levels {levels}", "hu": "{levels}. szint"},
+    "quiz.expl.competence": {
+        "en": "{code} is “{title}” (detailed profile, area {letter}: {area}).",
+        "hu": "A(z) {code} kompetencia: „{title}” (részletes profil, {letter} terület: {area}).",
+    },
+    "quiz.expl.level": {
+        "en": "The detailed profile expects {levels} for {code} {title}.",
+        "hu": "A részletes profil a(z) {code} {title} kompetenciánál ezt várja el: {levels}.",
+    },
+    "quiz.expl.skill": {
+        "en": "{code} means “{label}” (the profile's knowledge and skills).",
+        "hu": "A(z) {code} jelentése: „{label}” (a profil tudás és készség kódjai).",
+    },
+    "quiz.expl.skill_competence": {
+        "en": "In the detailed profile, {code} is listed by: {comps}.",
+        "hu": "A részletes profilban a(z) {code} kódot ezek sorolják fel: {comps}.",
+    },
+    "quiz.expl.kpi": {"en": "The profile's KPIs (role description): {items}.", "hu": "A profil KPI-jai (szerepkör leírás): {items}."},
+    "quiz.expl.deliverable": {
+        "en": "Accountable deliverables (role description): {items}.",
+        "hu": "Leszállítandó anyagok, felelős (szerepkör leírás): {items}.",
+    },
+    "quiz.expl.task": {"en": "Main tasks (role description): {items}.", "hu": "Fő feladatok (szerepkör leírás): {items}."},
+    "quiz.progress": {"en": "Question {n}/{total}", "hu": "{n}/{total}. kérdés"},
+    "quiz.right": {"en": "✅ Right!", "hu": "✅ Helyes!"},
+    "quiz.wrong": {"en": "❌ Not quite — the answer is: {answer}", "hu": "❌ Nem egészen — a helyes válasz: {answer}"},
+    "quiz.final": {"en": "Quiz finished: {score}/{total} ({percent}%).", "hu": "A kvíz véget ért: {score}/{total} ({percent}%)."},
+    "quiz.passed": {"en": "You passed (pass mark {mark}%).", "hu": "Sikeres teljesítés (a küszöb {mark}%)."},
+    "quiz.failed": {"en": "Not passed yet (pass mark {mark}%).", "hu": "Ez most nem sikerült (a küszöb {mark}%)."},
+    "quiz.review": {
+        "en": "Worth reviewing: {topics}. Ask me about any of them, e.g. “{example}”.",
+        "hu": "Érdemes átnézni: {topics}. Kérdezz rá bármelyikre, például: „{example}”.",
+    },
+    "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a {code}?"},
+    "quiz.review_example_role": {"en": "What are {label}?", "hu": "Mik {label}?"},
+    "quiz.perfect": {"en": "Perfect score — nothing to review.", "hu": "Hibátlan — nincs mit átnézni."},
+    "quiz.none_active": {
+        "en": "You have no quiz running. Start one with /quiz.",
+        "hu": "Nincs folyamatban kvíz. Indíts egyet a /quiz paranccsal.",
+    },
+    "quiz.expired": {
+        "en": "Your quiz timed out after {minutes} minutes without an answer. Start a new one with /quiz.",
+        "hu": "A kvíz {minutes} perc válasz nélkül lejárt. Újat a /quiz paranccsal indíthatsz.",
+    },
+    "quiz.bad_choice": {
+        "en": "Please answer with a number from 1 to {n}, or the text of an option.",
+        "hu": "Kérlek, 1 és {n} közötti számmal vagy egy válasz szövegével felelj.",
+    },
+    "quiz.already_answered": {"en": "That question was already answered.", "hu": "Erre a kérdésre már válaszoltál."},
+    "quiz.onboarding_intro": {
+        "en": "Welcome! The onboarding quiz has {count} questions about the {role} role; {mark}% passes.",
+        "hu": "Üdv! A bevezető kvíz {count} kérdésből áll a(z) {role} szerepkörről; {mark}% kell a sikerhez.",
+    },
+    "quiz.intro": {"en": "Quiz: {count} questions about the {role} role.", "hu": "Kvíz: {count} kérdés a(z) {role} szerepkörről."},
+    "quiz.onboarding_done": {
+        "en": "You have already passed the onboarding quiz here.",
+        "hu": "Itt már teljesítetted a bevezető kvízt.",
+    },
+    "quiz.cooldown": {
+        "en": "You can retake the onboarding quiz in {minutes} minutes.",
+        "hu": "A bevezető kvízt {minutes} perc múlva próbálhatod újra.",
+    },
+    "quiz.onboarding_passed": {
+        "en": "🎉 Onboarding passed — welcome to the community!",
+        "hu": "🎉 Sikeres bevezető kvíz — üdv a közösségben!",
+    },
+    "leaderboard.title": {"en": "Leaderboard — {scope}", "hu": "Ranglista — {scope}"},
+    "leaderboard.overall": {"en": "all communities", "hu": "minden közösség"},
+    "leaderboard.row": {
+        "en": "{rank}. {name} — {points} right answers in {quizzes} quizzes",
+        "hu": "{rank}. {name} — {points} helyes válasz, {quizzes} kvíz",
+    },
+    "leaderboard.empty": {"en": "No quiz answers yet.", "hu": "Még nincs kvízválasz."},
+    "forget.done": {
+        "en": "Done: everything stored about you here has been deleted ({rows} records).",
+        "hu": "Kész: minden rólad tárolt adatot töröltem ({rows} rekord).",
+    },
+    "cli.quiz_choose": {"en": "Your answer (1-{n}, q to stop): ", "hu": "A válaszod (1-{n}, q: kilépés): "},
+    "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
+    "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- terminal chat --------------------------------------------------------------------------
     "cli.welcome": {
         "en": "Role Advisor — {title}. Ask about the role in English or Hungarian. /help for commands, /quit to leave.",

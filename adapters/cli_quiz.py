@@ -1,0 +1,174 @@
+"""``role-advisor quiz``, ``leaderboard`` and ``forget``: the terminal face of the core's quiz engine."""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+
+from bot.i18n import t
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def _user():
+    from bot.quizzes import User
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        name = "local"
+    return User("cli", name, name)
+
+
+def _lang(args) -> str:
+    return args.lang if args.lang in ("en", "hu") else "en"
+
+
+def cmd_quiz(args) -> int:
+    from adapters.cli import _lines, _load
+    from bot.quiz import KINDS, QuizError, QuizGenerator
+
+    advisor = _load(args)
+    lang = _lang(args)
+    kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
+    if args.json:
+        import random
+
+        gen = QuizGenerator(advisor.profile)
+        try:
+            items = gen.generate(random.Random(args.seed), lang, args.count or 10, kinds)
+        except QuizError as exc:
+            print(t("cli.quiz_error", lang, error=exc), file=sys.stderr)
+            return EXIT_USAGE
+        for it in items:
+            sys.stdout.write(json.dumps(it.to_dict(), ensure_ascii=False) + "\n")
+        return EXIT_OK
+    if kinds and any(k not in KINDS for k in kinds):
+        print(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"), file=sys.stderr)
+        return EXIT_USAGE
+    return asyncio.run(_play(advisor, args, lang, kinds, _lines(sys.stdin)))
+
+
+async def _play(advisor, args, lang, kinds, lines) -> int:
+    from bot.config import ConfigError, QuizSettings
+    from bot.quizzes import QuizService
+    from bot.storage import StorageError, open_storage
+
+    try:
+        settings = QuizSettings.from_env()
+        store = open_storage()
+        await store.open()
+    except (ConfigError, StorageError) as exc:
+        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
+        return EXIT_USAGE
+    interactive = sys.stdin.isatty()
+    try:
+        svc = QuizService(advisor, store, settings)
+        user = _user()
+        step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
+                               kinds=kinds, seed=args.seed)
+        print(step.message, flush=True)
+        if not step.accepted:
+            return EXIT_USAGE
+        view = step.next
+        it = iter(lines)
+        while view is not None:
+            print("\n" + view.text(), flush=True)
+            prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
+            try:
+                reply = input(prompt) if interactive else next(it)
+            except (EOFError, StopIteration, KeyboardInterrupt):
+                print()
+                break
+            if reply.strip().lower() in ("q", "quit", "/quit", "exit"):
+                break
+            step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
+            if not step.accepted:
+                print(step.message, flush=True)
+                view = step.next
+                continue
+            print(step.feedback, flush=True)
+            view = step.next
+            if step.final is not None:
+                print("\n" + step.final.text, flush=True)
+        return EXIT_OK
+    finally:
+        await store.close()
+
+
+def cmd_leaderboard(args) -> int:
+    return asyncio.run(_leaderboard(args))
+
+
+async def _leaderboard(args) -> int:
+    from adapters.cli import _load
+    from bot.config import QuizSettings
+    from bot.quizzes import QuizService
+    from bot.storage import StorageError, open_storage
+
+    lang = _lang(args)
+    advisor = _load(args)
+    try:
+        store = open_storage()
+        await store.open()
+    except StorageError as exc:
+        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        svc = QuizService(advisor, store, QuizSettings())
+        print(await svc.leaderboard_text(lang, args.platform, args.community, args.limit))
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+def cmd_forget(args) -> int:
+    return asyncio.run(_forget(args))
+
+
+async def _forget(args) -> int:
+    from bot.quizzes import User
+    from bot.storage import StorageError, open_storage
+
+    lang = _lang(args)
+    try:
+        store = open_storage()
+        await store.open()
+    except StorageError as exc:
+        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        user = User(args.platform, args.user) if args.user else _user()
+        n = await store.forget(user.platform, user.user_id)
+        print(t("forget.done", lang, rows=n))
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    q = sub.add_parser("quiz", help="play a quiz in the terminal, or print generated items (--json)")
+    q.add_argument("--json", action="store_true", help="print N generated items as JSON Lines and exit")
+    q.add_argument("--count", type=int, help="number of questions (default: ROLE_ADVISOR_QUIZ_COUNT, or 10 with --json)")
+    q.add_argument("--seed", type=int, help="seed: the same seed gives the same quiz")
+    q.add_argument("--lang", choices=("en", "hu"), default="en")
+    q.add_argument("--kinds", help="comma-separated kinds (default: all)")
+    q.add_argument("--onboarding", action="store_true", help="the onboarding quiz (its settings, pass recorded)")
+    q.add_argument("--community", default="local", help="community the result counts for (default: local)")
+    common(q)
+    q.set_defaults(func=cmd_quiz)
+
+    lb = sub.add_parser("leaderboard", help="quiz leaderboard, per community or overall")
+    lb.add_argument("--platform", help="cli, telegram or discord (default: all)")
+    lb.add_argument("--community", help="chat or guild id (default: all)")
+    lb.add_argument("--limit", type=int, default=10)
+    lb.add_argument("--lang", choices=("en", "hu"), default="en")
+    common(lb)
+    lb.set_defaults(func=cmd_leaderboard)
+
+    f = sub.add_parser("forget", help="delete everything stored about a user (default: you, in the terminal)")
+    f.add_argument("--platform", default="cli")
+    f.add_argument("--user", help="the platform's user id")
+    f.add_argument("--lang", choices=("en", "hu"), default="en")
+    f.set_defaults(func=cmd_forget)

@@ -1,0 +1,227 @@
+"""Quiz sessions and onboarding over the storage: one engine for the terminal, Telegram and Discord.
+
+Adapters call :class:`QuizService` with a platform user and a community (chat, guild, "local") and
+render what it returns; every sentence in the results comes from the message catalogue.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+import time
+
+from rapidfuzz import fuzz, process
+
+from .config import QuizSettings
+from .i18n import join_list, t
+from .quiz import QuizError, QuizGenerator, QuizItem
+from .record import Record
+from .storage import Session
+from .text import clean, fold
+
+
+class User(Record):
+    """A platform user: ("telegram", "12345"), ("discord", "998877"), ("cli", "alice")."""
+
+    __slots__ = ("platform", "user_id", "name")
+    _defaults = {"name": None}
+
+
+class QuizView(Record):
+    """The question to show now."""
+
+    __slots__ = ("session_id", "index", "total", "item", "lang", "onboarding")
+
+    def progress(self) -> str:
+        return t("quiz.progress", self.lang, n=self.index + 1, total=self.total)
+
+    def text(self) -> str:
+        """Plain-text form: progress, question and numbered options."""
+        lines = [self.progress(), self.item.question]
+        lines += [f"{i}. {opt}" for i, opt in enumerate(self.item.options, start=1)]
+        return "\n".join(lines)
+
+
+class Final(Record):
+    __slots__ = ("score", "total", "passed", "pass_mark", "onboarding", "newly_passed", "weak_topics", "text")
+
+
+class Step(Record):
+    """The outcome of a start or an answer.
+
+    accepted: False when nothing happened (no quiz, bad choice, timed out, cooldown);
+    message: what to tell the user in that case (or an intro when starting);
+    correct / feedback: for an accepted answer (feedback includes the explanation);
+    next: the following question; final: the result once the last one is answered."""
+
+    __slots__ = ("accepted", "message", "correct", "feedback", "next", "final")
+    _defaults = {"message": None, "correct": None, "feedback": None, "next": None, "final": None}
+
+
+def parse_choice(item: QuizItem, choice) -> int | None:
+    """An option index from a button (int, 0-based), a typed number (1-based) or option text."""
+    if isinstance(choice, bool):
+        return None
+    if isinstance(choice, int):
+        return choice if 0 <= choice < len(item.options) else None
+    text = clean(choice, 300).strip().strip(".)")
+    if text.isdigit():
+        n = int(text)
+        return n - 1 if 1 <= n <= len(item.options) else None
+    if len(text) == 1 and text.lower() in "abcd"[: len(item.options)]:
+        return "abcd".index(text.lower())
+    if not text:
+        return None
+    folded = [fold(o) for o in item.options]
+    if fold(text) in folded:
+        return folded.index(fold(text))
+    best = process.extractOne(fold(text), folded, scorer=fuzz.WRatio, score_cutoff=88)
+    return best[2] if best else None
+
+
+class QuizService:
+    def __init__(self, advisor, storage, settings: QuizSettings | None = None, clock=time.time):
+        self.advisor = advisor
+        self.storage = storage
+        self.settings = settings or QuizSettings.from_env()
+        self.clock = clock
+        self.generator = QuizGenerator(advisor.profile)
+
+    # -- starting -------------------------------------------------------------------------------
+    async def start(
+        self, user: User, community: str, lang: str, *, onboarding: bool = False, count: int | None = None,
+        kinds: list[str] | None = None, seed: int | None = None,
+    ) -> Step:
+        s = self.settings
+        now = self.clock()
+        role = self.advisor.profile.title.get(lang)
+        await self.storage.touch_user(user.platform, user.user_id, now, user.name)
+        if onboarding:
+            if await self.storage.has_passed(user.platform, community, user.user_id):
+                return Step(False, t("quiz.onboarding_done", lang))
+            last = await self.storage.last_onboarding(user.platform, community, user.user_id)
+            if last is not None and not last.passed and s.onboarding_cooldown:
+                wait = last.finished_at + s.onboarding_cooldown - now
+                if wait > 0:
+                    return Step(False, t("quiz.cooldown", lang, minutes=max(1, round(wait / 60))))
+            count = count or s.onboarding_count
+            kinds = kinds or list(s.onboarding_kinds)
+        else:
+            count = count or s.quiz_count
+            kinds = kinds or list(s.quiz_kinds)
+        rng = random.Random(seed if seed is not None else secrets.randbits(64))
+        try:
+            items = self.generator.generate(rng, lang, count, kinds)
+        except QuizError as exc:
+            return Step(False, t("cli.quiz_error", lang, error=exc))
+        sid = secrets.token_hex(8)
+        session = Session(
+            sid, user.platform, str(user.user_id), community, lang, onboarding, [i.to_dict() for i in items],
+            len(items), 0, 0, "active", None, now, now, None,
+        )
+        await self.storage.create_session(session)
+        mark = round(100 * (s.onboarding_pass_mark if onboarding else s.pass_mark))
+        intro = (t("quiz.onboarding_intro", lang, count=len(items), role=role, mark=mark) if onboarding
+                 else t("quiz.intro", lang, count=len(items), role=role))
+        return Step(True, intro, next=QuizView(sid, 0, len(items), items[0], lang, onboarding))
+
+    # -- answering ------------------------------------------------------------------------------
+    async def current(self, user: User) -> QuizView | None:
+        sess = await self._live_session(user)
+        if sess is None or isinstance(sess, str):
+            return None
+        return self._view(sess)
+
+    async def answer(self, user: User, choice, session_id: str | None = None, index: int | None = None) -> Step:
+        """Answer the current question of the user's quiz. ``index`` (the question shown) guards
+        against a stale button; ``session_id`` against a button of an older quiz."""
+        sess = await self._live_session(user)
+        lang_guess = getattr(sess, "lang", None) or "en"
+        if isinstance(sess, str):
+            return Step(False, sess)
+        if sess is None or (session_id is not None and sess.id != session_id):
+            return Step(False, t("quiz.none_active", lang_guess))
+        lang = sess.lang
+        if index is not None and index != sess.answered:
+            return Step(False, t("quiz.already_answered", lang))
+        item = QuizItem.from_dict(sess.items[sess.answered])
+        chosen = parse_choice(item, choice)
+        if chosen is None:
+            return Step(False, t("quiz.bad_choice", lang, n=len(item.options)), next=self._view(sess))
+        correct = chosen == item.answer
+        now = self.clock()
+        if not await self.storage.record_answer(sess.id, sess.answered, chosen, correct, now):
+            return Step(False, t("quiz.already_answered", lang))
+        head = t("quiz.right", lang) if correct else t("quiz.wrong", lang, answer=item.options[item.answer])
+        feedback = f"{head}\n{item.explanation}"
+        done = sess.answered + 1
+        if done < sess.total:
+            nxt = QuizView(sess.id, done, sess.total, QuizItem.from_dict(sess.items[done]), lang, sess.onboarding)
+            return Step(True, correct=correct, feedback=feedback, next=nxt)
+        final = await self._finish(sess, now)
+        return Step(True, correct=correct, feedback=feedback, final=final)
+
+    async def _finish(self, sess: Session, now: float) -> Final:
+        s = self.settings
+        answers = await self.storage.answers(sess.id)
+        score = sum(1 for _, _, ok in answers if ok)
+        mark = s.onboarding_pass_mark if sess.onboarding else s.pass_mark
+        passed = score / sess.total >= mark - 1e-9
+        await self.storage.finish_session(sess.id, "finished", passed, now)
+        newly = False
+        if sess.onboarding and passed:
+            newly = not await self.storage.has_passed(sess.platform, sess.community, sess.user_id)
+            await self.storage.record_pass(sess.platform, sess.community, sess.user_id, score / sess.total, now)
+        weak = list(dict.fromkeys(sess.items[i]["topic"] for i, _, ok in answers if not ok))
+        lang = sess.lang
+        lines = [t("quiz.final", lang, score=score, total=sess.total, percent=round(100 * score / sess.total))]
+        lines.append(t("quiz.passed" if passed else "quiz.failed", lang, mark=round(100 * mark)))
+        if sess.onboarding and newly:
+            lines.append(t("quiz.onboarding_passed", lang))
+        if weak:
+            labels = [self.advisor.topic_label(tp, lang) for tp in weak]
+            lines.append(t("quiz.review", lang, topics=join_list(labels, lang), example=self._example(weak[0], lang)))
+        else:
+            lines.append(t("quiz.perfect", lang))
+        return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines))
+
+    def _example(self, topic: str, lang: str) -> str:
+        kind, _, key = topic.partition(":")
+        if kind in ("competence", "skill"):
+            return t("quiz.review_example_competence", lang, code=key)
+        return t("quiz.review_example_role", lang, label=self.advisor.topic_label(topic, lang))
+
+    async def _live_session(self, user: User):
+        """The active session, or a message string if it just timed out, or None."""
+        sess = await self.storage.active_session(user.platform, user.user_id)
+        if sess is None:
+            return None
+        now = self.clock()
+        timeout = self.settings.session_timeout
+        if now - sess.updated_at > timeout:
+            await self.storage.finish_session(sess.id, "expired", None, now)
+            return t("quiz.expired", sess.lang, minutes=max(1, round(timeout / 60)))
+        return sess
+
+    def _view(self, sess: Session) -> QuizView:
+        return QuizView(sess.id, sess.answered, sess.total, QuizItem.from_dict(sess.items[sess.answered]), sess.lang, sess.onboarding)
+
+    async def expire_stale(self) -> int:
+        now = self.clock()
+        return await self.storage.expire_sessions(now - self.settings.session_timeout, now)
+
+    # -- leaderboards and privacy ---------------------------------------------------------------
+    async def leaderboard_text(self, lang: str, platform: str | None = None, community: str | None = None,
+                               limit: int = 10, names: dict | None = None) -> str:
+        rows = await self.storage.leaderboard(platform, community, limit)
+        scope = community if community is not None else t("leaderboard.overall", lang)
+        lines = [t("leaderboard.title", lang, scope=scope)]
+        if not rows:
+            lines.append(t("leaderboard.empty", lang))
+        for rank, r in enumerate(rows, start=1):
+            name = (names or {}).get(r.user_id) or r.name or f"{r.platform}:{r.user_id}"
+            lines.append(t("leaderboard.row", lang, rank=rank, name=name, points=r.points, quizzes=r.quizzes))
+        return "\n".join(lines)
+
+    async def forget(self, user: User, lang: str) -> str:
+        n = await self.storage.forget(user.platform, user.user_id)
+        return t("forget.done", lang, rows=n)

@@ -1,0 +1,352 @@
+"""Durable state behind a small async interface: users, quiz sessions and answers, onboarding
+passes, leaderboards, and ``forget``.
+
+SQLite is the default: one file under ``ROLE_ADVISOR_DATA_DIR``, WAL journal, versioned schema
+migrations (``PRAGMA user_version``). Every write is one transaction; an answer is committed before
+the call returns, so killing the process at any moment loses no acknowledged answer. One connection
+is shared by the event loop's tasks and a lock keeps their transactions apart.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .record import Record
+
+ENV_DATA_DIR = "ROLE_ADVISOR_DATA_DIR"
+ENV_DATABASE_URL = "ROLE_ADVISOR_DATABASE_URL"
+DB_FILE = "role-advisor.sqlite3"
+
+# Each migration is applied once, in order, in one transaction; never edit a released one.
+MIGRATIONS: list[str] = [
+    # 1: users, quizzes, onboarding
+    """
+    CREATE TABLE users (
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        display_name TEXT,
+        lang TEXT,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    CREATE TABLE quiz_sessions (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        community TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        onboarding INTEGER NOT NULL DEFAULT 0,
+        items TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        answered INTEGER NOT NULL DEFAULT 0,
+        score INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'active',
+        passed INTEGER,
+        started_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX quiz_sessions_user ON quiz_sessions (platform, user_id, status);
+    CREATE INDEX quiz_sessions_community ON quiz_sessions (platform, community);
+    CREATE TABLE quiz_answers (
+        session_id TEXT NOT NULL REFERENCES quiz_sessions(id) ON DELETE CASCADE,
+        item_index INTEGER NOT NULL,
+        chosen INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (session_id, item_index)
+    );
+    CREATE TABLE onboarding_passes (
+        platform TEXT NOT NULL,
+        community TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        passed_at REAL NOT NULL,
+        PRIMARY KEY (platform, community, user_id)
+    );
+    """,
+]
+
+
+class StorageError(Exception):
+    """The data store cannot be opened or used; the message is for people."""
+
+
+class Session(Record):
+    """A stored quiz session (items as plain dicts)."""
+
+    __slots__ = (
+        "id", "platform", "user_id", "community", "lang", "onboarding", "items", "total", "answered",
+        "score", "status", "passed", "started_at", "updated_at", "finished_at",
+    )
+
+
+class LeaderRow(Record):
+    __slots__ = ("platform", "user_id", "name", "points", "quizzes")
+
+
+_SESSION_COLS = ", ".join(Session.__slots__)
+
+
+def _session(row) -> Session:
+    d = dict(zip(Session.__slots__, row))
+    d["items"] = json.loads(d["items"])
+    d["onboarding"] = bool(d["onboarding"])
+    d["passed"] = None if d["passed"] is None else bool(d["passed"])
+    return Session(**d)
+
+
+def default_sqlite_path() -> Path:
+    base = os.environ.get(ENV_DATA_DIR) or os.path.join(os.path.expanduser("~"), ".local", "share", "role-advisor")
+    return Path(base) / DB_FILE
+
+
+class SQLiteStorage:
+    """The default store. ``await store.open()`` before use, ``await store.close()`` after
+    (or ``async with SQLiteStorage(path) as store``)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_sqlite_path()
+        self._db = None
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self):
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+    async def open(self) -> None:
+        import aiosqlite
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA busy_timeout=10000")
+            await self._migrate()
+        except Exception as exc:  # sqlite3.Error, OSError: say which file and why
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
+            raise StorageError(f"{self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        cur = await self._db.execute("PRAGMA user_version")
+        (version,) = await cur.fetchone()
+        if version > len(MIGRATIONS):
+            raise StorageError(f"{self.path}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
+        for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={n};\nCOMMIT;")
+
+    async def schema_version(self) -> int:
+        cur = await self._db.execute("PRAGMA user_version")
+        return (await cur.fetchone())[0]
+
+    # -- helpers ----------------------------------------------------------------------------------
+    async def _write(self, statements: list[tuple[str, tuple]]) -> list[int]:
+        """Run statements in one transaction; returns each statement's changed-row count."""
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                counts = []
+                for sql, args in statements:
+                    cur = await db.execute(sql, args)
+                    counts.append(cur.rowcount)
+                await db.execute("COMMIT")
+                return counts
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    async def _one(self, sql: str, args: tuple = ()) -> Any:
+        cur = await self._db.execute(sql, args)
+        return await cur.fetchone()
+
+    async def _all(self, sql: str, args: tuple = ()) -> list:
+        cur = await self._db.execute(sql, args)
+        return list(await cur.fetchall())
+
+    # -- users ----------------------------------------------------------------------------------
+    async def touch_user(self, platform: str, user_id: str, now: float, display_name: str | None = None) -> None:
+        await self._write([(
+            "INSERT INTO users (platform, user_id, display_name, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (platform, user_id) DO UPDATE SET display_name = COALESCE(excluded.display_name, users.display_name)",
+            (platform, str(user_id), display_name, now),
+        )])
+
+    async def set_lang(self, platform: str, user_id: str, lang: str | None, now: float) -> None:
+        await self._write([(
+            "INSERT INTO users (platform, user_id, lang, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (platform, user_id) DO UPDATE SET lang = excluded.lang",
+            (platform, str(user_id), lang, now),
+        )])
+
+    async def get_lang(self, platform: str, user_id: str) -> str | None:
+        row = await self._one("SELECT lang FROM users WHERE platform = ? AND user_id = ?", (platform, str(user_id)))
+        return row[0] if row else None
+
+    # -- quiz sessions --------------------------------------------------------------------------
+    async def create_session(self, s: Session, replace_active: bool = True) -> None:
+        stmts = []
+        if replace_active:
+            stmts.append((
+                "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ? "
+                "WHERE platform = ? AND user_id = ? AND status = 'active'",
+                (s.started_at, s.platform, str(s.user_id)),
+            ))
+        stmts.append((
+            f"INSERT INTO quiz_sessions ({_SESSION_COLS}) VALUES ({', '.join('?' * len(Session.__slots__))})",
+            (s.id, s.platform, str(s.user_id), s.community, s.lang, int(s.onboarding), json.dumps(s.items, ensure_ascii=False),
+             s.total, s.answered, s.score, s.status, s.passed, s.started_at, s.updated_at, s.finished_at),
+        ))
+        await self._write(stmts)
+
+    async def get_session(self, session_id: str) -> Session | None:
+        row = await self._one(f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE id = ?", (session_id,))
+        return _session(row) if row else None
+
+    async def active_session(self, platform: str, user_id: str) -> Session | None:
+        row = await self._one(
+            f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE platform = ? AND user_id = ? AND status = 'active' "
+            "ORDER BY started_at DESC LIMIT 1",
+            (platform, str(user_id)),
+        )
+        return _session(row) if row else None
+
+    async def record_answer(self, session_id: str, item_index: int, chosen: int, correct: bool, now: float) -> bool:
+        """Store one answer and update the session's tally, atomically. False when that item of
+        that session was already answered (a double click) or the session is not active."""
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await db.execute(
+                    "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
+                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
+                    "ON CONFLICT (session_id, item_index) DO NOTHING",
+                    (session_id, item_index, chosen, int(correct), now, session_id),
+                )
+                if cur.rowcount != 1:
+                    await db.execute("ROLLBACK")
+                    return False
+                await db.execute(
+                    "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
+                    (int(correct), now, session_id),
+                )
+                await db.execute("COMMIT")
+                return True
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    async def answers(self, session_id: str) -> list[tuple[int, int, bool]]:
+        rows = await self._all(
+            "SELECT item_index, chosen, correct FROM quiz_answers WHERE session_id = ? ORDER BY item_index", (session_id,)
+        )
+        return [(i, c, bool(ok)) for i, c, ok in rows]
+
+    async def finish_session(self, session_id: str, status: str, passed: bool | None, now: float) -> bool:
+        (n,) = await self._write([(
+            "UPDATE quiz_sessions SET status = ?, passed = ?, finished_at = ?, updated_at = ? WHERE id = ? AND status = 'active'",
+            (status, None if passed is None else int(passed), now, now, session_id),
+        )])
+        return n == 1
+
+    async def expire_sessions(self, older_than: float, now: float) -> int:
+        (n,) = await self._write([(
+            "UPDATE quiz_sessions SET status = 'expired', finished_at = ?, updated_at = ? WHERE status = 'active' AND updated_at < ?",
+            (now, now, older_than),
+        )])
+        return n
+
+    async def last_onboarding(self, platform: str, community: str, user_id: str) -> Session | None:
+        row = await self._one(
+            f"SELECT {_SESSION_COLS} FROM quiz_sessions WHERE platform = ? AND community = ? AND user_id = ? "
+            "AND onboarding = 1 AND status = 'finished' ORDER BY finished_at DESC LIMIT 1",
+            (platform, community, str(user_id)),
+        )
+        return _session(row) if row else None
+
+    # -- onboarding -----------------------------------------------------------------------------
+    async def record_pass(self, platform: str, community: str, user_id: str, score: float, now: float) -> None:
+        await self._write([(
+            "INSERT INTO onboarding_passes (platform, community, user_id, score, passed_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, community, user_id) DO NOTHING",
+            (platform, community, str(user_id), score, now),
+        )])
+
+    async def has_passed(self, platform: str, community: str, user_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM onboarding_passes WHERE platform = ? AND community = ? AND user_id = ?",
+            (platform, community, str(user_id)),
+        )
+        return row is not None
+
+    # -- leaderboards ---------------------------------------------------------------------------
+    async def leaderboard(self, platform: str | None = None, community: str | None = None, limit: int = 10) -> list[LeaderRow]:
+        where, args = [], []
+        if platform is not None:
+            where.append("s.platform = ?")
+            args.append(platform)
+        if community is not None:
+            where.append("s.community = ?")
+            args.append(community)
+        sql = (
+            "SELECT s.platform, s.user_id, u.display_name, SUM(s.score) AS points, COUNT(*) AS quizzes "
+            "FROM quiz_sessions s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
+            "WHERE s.answered > 0" + "".join(f" AND {w}" for w in where) +
+            " GROUP BY s.platform, s.user_id ORDER BY points DESC, quizzes ASC, MIN(s.started_at) ASC LIMIT ?"
+        )
+        rows = await self._all(sql, (*args, int(limit)))
+        return [LeaderRow(p, u, n, int(pts), int(q)) for p, u, n, pts, q in rows]
+
+    # -- privacy --------------------------------------------------------------------------------
+    async def forget(self, platform: str, user_id: str) -> int:
+        """Delete everything stored about one user; returns the number of rows removed."""
+        uid = str(user_id)
+        counts = await self._write([
+            ("DELETE FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)", (platform, uid)),
+            ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
+        ])
+        return sum(max(c, 0) for c in counts)
+
+    async def count_rows_about(self, platform: str, user_id: str) -> int:
+        """Rows mentioning a user in any table (for tests and audits)."""
+        uid = str(user_id)
+        total = 0
+        for table in ("users", "quiz_sessions", "onboarding_passes"):
+            (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
+            total += n
+        (n,) = await self._one(
+            "SELECT COUNT(*) FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)",
+            (platform, uid),
+        )
+        return total + n
+
+
+def open_storage(url: str | None = None):
+    """The configured store (not yet opened): ``ROLE_ADVISOR_DATABASE_URL`` (``sqlite:///path``),
+    else SQLite under ``ROLE_ADVISOR_DATA_DIR``."""
+    url = url if url is not None else os.environ.get(ENV_DATABASE_URL, "")
+    if not url:
+        return SQLiteStorage()
+    if url.startswith("sqlite:///"):
+        return SQLiteStorage(url[len("sqlite:///"):])
+    if url.startswith(("postgresql://", "postgres://")):
+        raise StorageError("PostgreSQL storage is not available in this version; use SQLite (unset ROLE_ADVISOR_DATABASE_URL)")
+    raise StorageError(f"unsupported database URL scheme in {ENV_DATABASE_URL} (use sqlite:///path)")
