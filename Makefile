@@ -31,6 +31,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ask.py
+	$(BIN)/python benchmarks/bench_quiz.py
 
 eval: $(VENV)/.installed
 	$(BIN)/python -c "import json,sys; [print(json.loads(l)['q']) for l in open('tests/data/questions.public.jsonl')]" \
