@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-EXTRAS ?= dev
+EXTRAS ?= dev,telegram,discord
 
 .PHONY: run test install dev bench eval clean
 

@@ -179,7 +179,40 @@ def build_parser() -> argparse.ArgumentParser:
     from adapters import cli_quiz  # quiz, leaderboard and forget
 
     cli_quiz.register(sub, common)
+
+    tg = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
+    tg.add_argument("--webhook", metavar="URL", help="webhook mode: the public HTTPS URL Telegram posts to")
+    tg.add_argument("--listen", default="127.0.0.1", help="webhook mode: address to listen on (default 127.0.0.1)")
+    tg.add_argument("--port", type=int, default=8443, help="webhook mode: port to listen on (default 8443)")
+    tg.add_argument("--url-path", default="telegram", help="webhook mode: path of the webhook (default telegram)")
+    common(tg)
+    tg.set_defaults(func=cmd_telegram)
+
+    dc = sub.add_parser("discord", help="run the Discord bot (DISCORD_BOT_TOKEN)")
+    common(dc)
+    dc.set_defaults(func=cmd_discord)
     return p
+
+
+def _platform_module(name: str, extra: str):
+    import importlib
+
+    try:
+        return importlib.import_module(f"adapters.{name}")
+    except ImportError as exc:
+        missing = getattr(exc, "name", "") or ""
+        if missing.split(".")[0] in ("telegram", "discord"):
+            print(f"This needs the {extra} extra: pip install 'role-advisor[{extra}]'", file=sys.stderr)
+            raise SystemExit(EXIT_USAGE) from None
+        raise
+
+
+def cmd_telegram(args) -> int:
+    return _platform_module("telegram_bot", "telegram").main(args)
+
+
+def cmd_discord(args) -> int:
+    return _platform_module("discord_bot", "discord").main(args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,6 +68,41 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, community, user_id)
     );
     """,
+    # 2: questions asked and their votes; quiz prompts shown on a platform (polls, button messages)
+    """
+    CREATE TABLE qa_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform TEXT NOT NULL,
+        community TEXT,
+        user_id TEXT,
+        question TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        topic TEXT,
+        confidence REAL NOT NULL,
+        answered INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX qa_log_time ON qa_log (created_at);
+    CREATE INDEX qa_log_user ON qa_log (platform, user_id);
+    CREATE TABLE votes (
+        log_id INTEGER NOT NULL REFERENCES qa_log(id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        vote INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (log_id, platform, user_id)
+    );
+    CREATE TABLE prompts (
+        platform TEXT NOT NULL,
+        prompt_id TEXT NOT NULL,
+        session_id TEXT NOT NULL REFERENCES quiz_sessions(id) ON DELETE CASCADE,
+        item_index INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        chat_id TEXT,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (platform, prompt_id)
+    );
+    """,
 ]
 
 
@@ -313,11 +348,68 @@ class SQLiteStorage:
         rows = await self._all(sql, (*args, int(limit)))
         return [LeaderRow(p, u, n, int(pts), int(q)) for p, u, n, pts, q in rows]
 
+    # -- questions, votes, prompts ----------------------------------------------------------------
+    async def log_question(self, platform: str, community: str | None, user_id: str | None, question: str,
+                           lang: str, topic: str | None, confidence: float, answered: bool, now: float) -> int:
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await db.execute(
+                    "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (platform, community, None if user_id is None else str(user_id), question, lang, topic,
+                     float(confidence), int(answered), now),
+                )
+                rid = cur.lastrowid
+                await db.execute("COMMIT")
+                return int(rid)
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    async def vote(self, log_id: int, platform: str, user_id: str, vote: int, now: float) -> bool:
+        """Record (or change) a user's 👍 (+1) / 👎 (-1) on a logged answer. False if no such answer."""
+        (n,) = await self._write([(
+            "INSERT INTO votes (log_id, platform, user_id, vote, created_at) "
+            "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM qa_log WHERE id = ?) "
+            "ON CONFLICT (log_id, platform, user_id) DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
+            (int(log_id), platform, str(user_id), 1 if vote > 0 else -1, now, int(log_id)),
+        )])
+        return n == 1
+
+    async def votes_for(self, log_id: int) -> tuple[int, int]:
+        row = await self._one(
+            "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes WHERE log_id = ?", (int(log_id),)
+        )
+        return int(row[0]), int(row[1])
+
+    async def add_prompt(self, platform: str, prompt_id: str, session_id: str, item_index: int, user_id: str,
+                         chat_id: str | None, now: float) -> None:
+        await self._write([(
+            "INSERT INTO prompts (platform, prompt_id, session_id, item_index, user_id, chat_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, prompt_id) DO NOTHING",
+            (platform, str(prompt_id), session_id, item_index, str(user_id), None if chat_id is None else str(chat_id), now),
+        )])
+
+    async def get_prompt(self, platform: str, prompt_id: str) -> tuple[str, int, str, str | None] | None:
+        """(session_id, item_index, user_id, chat_id) of a prompt shown on a platform."""
+        row = await self._one(
+            "SELECT session_id, item_index, user_id, chat_id FROM prompts WHERE platform = ? AND prompt_id = ?",
+            (platform, str(prompt_id)),
+        )
+        return tuple(row) if row else None
+
     # -- privacy --------------------------------------------------------------------------------
     async def forget(self, platform: str, user_id: str) -> int:
         """Delete everything stored about one user; returns the number of rows removed."""
         uid = str(user_id)
         counts = await self._write([
+            ("DELETE FROM votes WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM votes WHERE log_id IN (SELECT id FROM qa_log WHERE platform = ? AND user_id = ?)", (platform, uid)),
+            ("DELETE FROM qa_log WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM prompts WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM prompts WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)", (platform, uid)),
             ("DELETE FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)", (platform, uid)),
             ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
@@ -329,7 +421,7 @@ class SQLiteStorage:
         """Rows mentioning a user in any table (for tests and audits)."""
         uid = str(user_id)
         total = 0
-        for table in ("users", "quiz_sessions", "onboarding_passes"):
+        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts"):
             (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
             total += n
         (n,) = await self._one(

@@ -1,0 +1,512 @@
+"""Telegram adapter (python-telegram-bot 22.x): platform events in, core calls, HTML out.
+
+No answering or quiz logic lives here: questions go to :class:`bot.service.Service`, quizzes to its
+quiz engine; this module only decides *whether* a message addresses the bot, renders replies as
+escaped HTML with buttons, and maps polls/buttons back to quiz answers.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import sys
+
+from telegram import (
+    BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+    InputTextMessageContent, Update,
+)
+from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, CommandHandler,
+    ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
+)
+
+from bot.i18n import t
+from bot.quizzes import User
+
+log = logging.getLogger("role_advisor.telegram")
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
+SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,120}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MESSAGE_LIMIT = 4096
+POLL_QUESTION_LIMIT, POLL_OPTION_LIMIT, POLL_EXPLANATION_LIMIT = 300, 100, 200
+PLATFORM = "telegram"
+DM_COMMUNITY = "dm"
+COMMANDS = ("start", "help", "ask", "lang", "quiz", "leaderboard", "forget")
+
+
+# -- rendering ----------------------------------------------------------------------------------
+def to_html(text: str) -> str:
+    """Core plain text as Telegram HTML: everything escaped, the first line bold."""
+    first, _, rest = text.partition("\n")
+    out = f"<b>{html.escape(first, quote=False)}</b>"
+    return out + ("\n" + html.escape(rest, quote=False) if rest else "")
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Pieces under Telegram's limit, cut at line ends (never inside an HTML tag or entity)."""
+    if len(text) <= limit:
+        return [text]
+    parts, cur = [], ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # a single huge line: cut at a space, outside entities
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            amp = line.rfind("&", 0, cut)
+            if amp != -1 and ";" not in line[amp:cut]:
+                cut = amp
+            if cur:
+                parts.append(cur)
+                cur = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        if len(cur) + len(line) + 1 > limit:
+            parts.append(cur)
+            cur = line
+        else:
+            cur = f"{cur}\n{line}" if cur else line
+    if cur:
+        parts.append(cur)
+    # keep bold balanced if the first line's <b> was split off (it never is: lines are whole)
+    return parts
+
+
+def _user(tg_user) -> User:
+    name = " ".join(x for x in (tg_user.first_name, tg_user.last_name) if x) or tg_user.username or str(tg_user.id)
+    return User(PLATFORM, str(tg_user.id), name[:64])
+
+
+def _hint(tg_user) -> str | None:
+    code = (getattr(tg_user, "language_code", None) or "")[:2].lower()
+    return code if code in ("en", "hu") else None
+
+
+def poll_fits(view) -> bool:
+    item = view.item
+    return len(item.question) <= POLL_QUESTION_LIMIT and all(1 <= len(o) <= POLL_OPTION_LIMIT for o in item.options)
+
+
+class TelegramAdapter:
+    """Handlers bound to one :class:`bot.service.Service`."""
+
+    def __init__(self, service):
+        self.svc = service
+        self.username: str | None = None  # the bot's @username, known after getMe
+        self.bot_id: int | None = None
+        self._notified: dict[str, float] = {}
+
+    # -- helpers ----------------------------------------------------------------------------------
+    async def _ui_lang(self, tg_user) -> str:
+        pref = await self.svc.lang_of(_user(tg_user))
+        return pref or _hint(tg_user) or "en"
+
+    def _role(self, lang: str) -> str:
+        return self.svc.advisor.profile.title.get(lang)
+
+    async def _send(self, bot, chat_id, text_html: str, reply_markup=None, reply_to: int | None = None) -> None:
+        parts = split_message(text_html)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML, reply_markup=reply_markup if last else None,
+                reply_to_message_id=reply_to if i == 0 else None, disable_web_page_preview=True,
+            )
+
+    def _answer_markup(self, reply) -> InlineKeyboardMarkup:
+        ans = reply.answer
+        rows = []
+        for topic in ans.alternatives[:3]:
+            label = self.svc.advisor.topic_label(topic, reply.lang)
+            rows.append([InlineKeyboardButton(f"❓ {label}"[:60], callback_data=f"t:{topic}"[:64])])
+        rows.append([
+            InlineKeyboardButton(t("btn.up", reply.lang), callback_data=f"v:{reply.log_id}:1"),
+            InlineKeyboardButton(t("btn.down", reply.lang), callback_data=f"v:{reply.log_id}:0"),
+        ])
+        return InlineKeyboardMarkup(rows)
+
+    def _deep_link(self, payload: str) -> str | None:
+        return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
+    async def _throttled(self, update: Update, lang: str) -> bool:
+        """True (and a polite notice in private chats, at most every 30 s) when over the rate."""
+        u = update.effective_user
+        if u is None or self.svc.allow(_user(u)):
+            return False
+        chat = update.effective_chat
+        now = self.svc.clock()
+        key = str(u.id)
+        if chat is not None and chat.type == ChatType.PRIVATE and now - self._notified.get(key, 0) > 30:
+            self._notified[key] = now
+            await self._send(update.get_bot(), chat.id, html.escape(t("chat.rate_limited", lang)))
+        return True
+
+    # -- questions --------------------------------------------------------------------------------
+    async def _answer_question(self, update: Update, text: str) -> None:
+        msg = update.effective_message
+        tg_user = update.effective_user
+        chat = update.effective_chat
+        lang = await self._ui_lang(tg_user)
+        if await self._throttled(update, lang):
+            return
+        community = DM_COMMUNITY if chat.type == ChatType.PRIVATE else str(chat.id)
+        reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user))
+        reply_to = msg.message_id if chat.type != ChatType.PRIVATE else None
+        await self._send(update.get_bot(), chat.id, to_html(reply.answer.answer), self._answer_markup(reply), reply_to)
+
+    def _addressed(self, message) -> str | None:
+        """In a group: the question if the message mentions or replies to the bot, else None."""
+        text = message.text or ""
+        rt = message.reply_to_message
+        if rt is not None and rt.from_user is not None and rt.from_user.id == self.bot_id:
+            return text
+        if not self.username:
+            return None
+        mention = f"@{self.username}".lower()
+        for ent in message.entities or ():
+            if ent.type == MessageEntityType.MENTION:
+                if message.parse_entity(ent).lower() == mention:
+                    return (text[: ent.offset] + text[ent.offset + ent.length:]).strip()
+            elif ent.type == MessageEntityType.TEXT_MENTION and ent.user and ent.user.id == self.bot_id:
+                return (text[: ent.offset] + text[ent.offset + ent.length:]).strip()
+        return None
+
+    async def on_private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._answer_question(update, update.effective_message.text or "")
+
+    async def on_group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        question = self._addressed(update.effective_message)
+        if question is None:
+            return  # not addressed to the bot: stay silent
+        await self._answer_question(update, question)
+
+    async def on_ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        question = " ".join(context.args or [])
+        if not question.strip():
+            lang = await self._ui_lang(update.effective_user)
+            await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.ask_usage", lang)))
+            return
+        await self._answer_question(update, question)
+
+    # -- commands ---------------------------------------------------------------------------------
+    def _lang_markup(self, lang: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[
+            InlineKeyboardButton(t("btn.english", lang), callback_data="l:en"),
+            InlineKeyboardButton(t("btn.hungarian", lang), callback_data="l:hu"),
+            InlineKeyboardButton(t("btn.auto", lang), callback_data="l:auto"),
+        ]])
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        lang = await self._ui_lang(update.effective_user)
+        payload = (context.args or [""])[0]
+        if chat.type == ChatType.PRIVATE and payload.startswith(("quiz", "onb")):
+            community = payload[4:] if payload.startswith("onb_") else DM_COMMUNITY
+            await self._start_quiz(update, context, lang, onboarding=payload.startswith("onb"), community=community or DM_COMMUNITY)
+            return
+        text = html.escape(t("chat.welcome", lang, role=self._role(lang))) + "\n\n" + html.escape(t("chat.choose_lang", lang))
+        await self._send(context.bot, chat.id, text, self._lang_markup(lang))
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.help", lang)))
+
+    async def on_lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        choice = (context.args or [""])[0].lower()
+        if choice in ("en", "hu", "auto"):
+            text = await self.svc.set_lang(_user(update.effective_user), choice)
+            await self._send(context.bot, update.effective_chat.id, html.escape(text))
+            return
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.choose_lang", lang)), self._lang_markup(lang))
+
+    async def on_leaderboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        lang = await self._ui_lang(update.effective_user)
+        community = None if chat.type == ChatType.PRIVATE else str(chat.id)
+        text = await self.svc.quizzes.leaderboard_text(lang, PLATFORM, community)
+        if community is not None and chat.title:
+            text = text.replace(community, chat.title, 1)
+        await self._send(context.bot, chat.id, html.escape(text))
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton(t("btn.yes_delete", lang), callback_data="f:yes"),
+            InlineKeyboardButton(t("btn.cancel", lang), callback_data="f:no"),
+        ]])
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.forget_confirm", lang)), markup)
+
+    # -- quizzes ----------------------------------------------------------------------------------
+    async def on_quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        lang = await self._ui_lang(update.effective_user)
+        if chat.type != ChatType.PRIVATE:  # never run a quiz in the group itself
+            link = self._deep_link("quiz")
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn.start_quiz", lang), url=link)]]) if link else None
+            await self._send(context.bot, chat.id, html.escape(t("chat.quiz_in_private", lang)), markup,
+                             reply_to=update.effective_message.message_id)
+            return
+        await self._start_quiz(update, context, lang)
+
+    async def _start_quiz(self, update, context, lang, onboarding=False, community=DM_COMMUNITY) -> None:
+        if await self._throttled(update, lang):
+            return
+        user = _user(update.effective_user)
+        step = await self.svc.quizzes.start(user, community, lang, onboarding=onboarding)
+        chat_id = update.effective_chat.id
+        if step.message:
+            await self._send(context.bot, chat_id, html.escape(step.message))
+        if step.accepted and step.next is not None:
+            await self._ask_item(context.bot, chat_id, user, step.next)
+
+    async def _ask_item(self, bot, chat_id, user: User, view) -> None:
+        item = view.item
+        now = self.svc.clock()
+        if poll_fits(view):
+            expl = item.explanation
+            if len(expl) > POLL_EXPLANATION_LIMIT:
+                expl = expl[: POLL_EXPLANATION_LIMIT - 1] + "…"
+            msg = await bot.send_poll(
+                chat_id, item.question, list(item.options), is_anonymous=False, type=PollType.QUIZ,
+                correct_option_ids=[item.answer], explanation=expl,
+            )
+            if msg.poll is not None:
+                await self.svc.storage.add_prompt(PLATFORM, msg.poll.id, view.session_id, view.index, user.user_id, str(chat_id), now)
+            return
+        # options too long for a poll: the question as text, numbered buttons
+        buttons = [InlineKeyboardButton(str(i + 1), callback_data=f"q:{view.session_id}:{view.index}:{i}")
+                   for i in range(len(item.options))]
+        await self._send(bot, chat_id, html.escape(view.text()), InlineKeyboardMarkup([buttons]))
+
+    async def _after_answer(self, bot, chat_id, user: User, step, show_feedback: bool) -> None:
+        if not step.accepted:
+            if step.message:
+                await self._send(bot, chat_id, html.escape(step.message))
+            return
+        if show_feedback and step.feedback:
+            await self._send(bot, chat_id, html.escape(step.feedback))
+        if step.next is not None:
+            await self._ask_item(bot, chat_id, user, step.next)
+        elif step.final is not None:
+            await self._send(bot, chat_id, to_html(step.final.text))
+
+    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        pa = update.poll_answer
+        if pa is None or pa.user is None or not pa.option_ids:
+            return
+        prompt = await self.svc.storage.get_prompt(PLATFORM, pa.poll_id)
+        if prompt is None:
+            return
+        session_id, index, owner, chat_id = prompt
+        if str(pa.user.id) != owner:
+            return  # someone else's quiz poll
+        user = _user(pa.user)
+        step = await self.svc.quizzes.answer(user, int(pa.option_ids[0]), session_id=session_id, index=index)
+        # a quiz poll shows right/wrong and the explanation itself
+        await self._after_answer(context.bot, int(chat_id) if chat_id else pa.user.id, user, step, show_feedback=False)
+
+    # -- buttons ----------------------------------------------------------------------------------
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        q = update.callback_query
+        data = q.data or ""
+        tg_user = q.from_user
+        user = _user(tg_user)
+        lang = await self._ui_lang(tg_user)
+        chat_id = q.message.chat.id if q.message else tg_user.id
+        kind, _, rest = data.partition(":")
+        if kind == "v":  # 👍/👎
+            log_id, _, up = rest.partition(":")
+            ok = log_id.isdigit() and await self.svc.vote(user, int(log_id), up == "1")
+            await q.answer(t("chat.vote_thanks" if ok else "chat.vote_gone", lang))
+        elif kind == "t":  # did you mean
+            await q.answer()
+            chat = q.message.chat if q.message else None
+            community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
+            reply = await self.svc.answer_topic(user, community, rest, lang)
+            await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply))
+        elif kind == "l":  # language choice
+            text = await self.svc.set_lang(user, rest)
+            await q.answer(text)
+            await self._send(context.bot, chat_id, html.escape(text))
+        elif kind == "f":  # forget, confirmed or not
+            await q.answer()
+            text = await self.svc.forget(user, lang) if rest == "yes" else t("chat.forget_cancelled", lang)
+            if q.message is not None:
+                await q.edit_message_text(html.escape(text), parse_mode=ParseMode.HTML)
+        elif kind == "q":  # quiz answer by button
+            sid, _, tail = rest.partition(":")
+            idx, _, choice = tail.partition(":")
+            if not (idx.isdigit() and choice.isdigit()):
+                await q.answer()
+                return
+            step = await self.svc.quizzes.answer(user, int(choice), session_id=sid, index=int(idx))
+            await q.answer()
+            await self._after_answer(context.bot, chat_id, user, step, show_feedback=True)
+        else:
+            await q.answer()
+
+    # -- groups: new members ------------------------------------------------------------------------
+    async def on_new_members(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = update.effective_message
+        chat = update.effective_chat
+        for member in msg.new_chat_members or ():
+            if member.is_bot:
+                continue
+            lang = _hint(member) or "en"
+            link = self._deep_link(f"onb_{chat.id}")
+            text = t("chat.group_welcome", lang, name=member.first_name or "", role=self._role(lang))
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn.start_quiz", lang), url=link)]]) if link else None
+            await self._send(context.bot, chat.id, html.escape(text), markup)
+
+    # -- inline mode ------------------------------------------------------------------------------
+    async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        iq = update.inline_query
+        query = (iq.query or "").strip()
+        if not query:
+            await iq.answer([], cache_time=60)
+            return
+        advisor = self.svc.advisor
+        ans = advisor.ask(query, hint=_hint(iq.from_user))  # not logged: inline queries come per keystroke
+        results = []
+        if ans.answered:
+            topics = [ans.topic] + ans.alternatives[:4]
+            for n, topic in enumerate(topics):
+                text = ans.answer if n == 0 else advisor.answer_topic(topic, ans.lang).answer
+                results.append(InlineQueryResultArticle(
+                    id=f"{n}-{topic}"[:64], title=advisor.topic_label(topic, ans.lang)[:100],
+                    description=text.split("\n", 1)[-1][:120],
+                    input_message_content=InputTextMessageContent(split_message(to_html(text))[0], parse_mode=ParseMode.HTML),
+                ))
+        else:
+            results.append(InlineQueryResultArticle(
+                id="none", title=t("chat.inline_hint", ans.lang, role=self._role(ans.lang))[:100],
+                description=ans.answer[:120], input_message_content=InputTextMessageContent(html.escape(ans.answer), parse_mode=ParseMode.HTML),
+            ))
+        await iq.answer(results, cache_time=300)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+
+
+class _RedactToken(logging.Filter):
+    """Last line of defence: no log record ever carries the token."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            msg = record.getMessage()
+            if self.token in msg:
+                record.msg = msg.replace(self.token, "<token>")
+                record.args = ()
+        return True
+
+
+def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
+                      max_retries: int = 3) -> Application:
+    """The python-telegram-bot Application with every handler, not yet started."""
+    adapter = TelegramAdapter(service)
+
+    async def post_init(app: Application) -> None:
+        await service.storage.open()
+        me = await app.bot.get_me()
+        adapter.username, adapter.bot_id = me.username, me.id
+        for lang, code in (("en", None), ("hu", "hu")):
+            cmds = [BotCommand(c, t(f"cmd.{c}", lang)) for c in COMMANDS]
+            try:
+                await app.bot.set_my_commands(cmds, scope=BotCommandScopeDefault(), language_code=code)
+            except TelegramError as exc:
+                log.warning("setMyCommands (%s) failed: %s", lang, type(exc).__name__)
+
+    async def post_shutdown(app: Application) -> None:
+        await service.storage.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or DEFAULT_BASE_URL)
+        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .concurrent_updates(concurrency)
+        .connection_pool_size(concurrency + 4)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data["adapter"] = adapter
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("start", adapter.on_start))
+    app.add_handler(CommandHandler("help", adapter.on_help))
+    app.add_handler(CommandHandler("ask", adapter.on_ask))
+    app.add_handler(CommandHandler("lang", adapter.on_lang))
+    app.add_handler(CommandHandler("quiz", adapter.on_quiz))
+    app.add_handler(CommandHandler("leaderboard", adapter.on_leaderboard))
+    app.add_handler(CommandHandler("forget", adapter.on_forget))
+    app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, adapter.on_new_members))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_private_text))
+    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, adapter.on_group_text))
+    app.add_handler(CallbackQueryHandler(adapter.on_callback))
+    app.add_handler(PollAnswerHandler(adapter.on_poll_answer))
+    app.add_handler(InlineQueryHandler(adapter.on_inline))
+    app.add_error_handler(adapter.on_error)
+    return app
+
+
+def read_token(env=None) -> tuple[str | None, str | None]:
+    """(token, None) or (None, message) — the message never contains the value."""
+    env = os.environ if env is None else env
+    token = (env.get(TOKEN_ENV) or "").strip()
+    if not token:
+        return None, t("token.missing", "en", var=TOKEN_ENV)
+    if not TOKEN_RE.match(token):
+        return None, t("token.malformed", "en", var=TOKEN_ENV, shape="123456789:AAbbCC…")
+    return token, None
+
+
+def main(args) -> int:
+    """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``."""
+    token, problem = read_token()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if args.webhook and not SECRET_RE.match(secret):
+        print(t("webhook.secret_missing", "en"), file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore"):  # they log request URLs, which contain the token
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact = _RedactToken(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+    from adapters.cli import _load
+    from bot.config import ConfigError
+    from bot.service import Service
+    from bot.storage import StorageError, open_storage
+
+    advisor = _load(args)
+    try:
+        service = Service(advisor, open_storage())
+    except (ConfigError, StorageError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    app = build_application(service, token, base_url)
+    try:
+        if args.webhook:
+            app.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path, webhook_url=args.webhook,
+                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:  # e.g. the token was refused: say so without printing it
+        print(f"Telegram refused to start: {type(exc).__name__}: {str(exc).replace(token, '<token>')}", file=sys.stderr)
+        return 1
+    return 0
