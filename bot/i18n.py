@@ -299,6 +299,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd.forget": {"en": "Delete what is stored about you", "hu": "A rólad tárolt adatok törlése"},
     "cmd.competence": {"en": "Look up an e-CF competence", "hu": "Egy e-CF kompetencia"},
     "cmd.kpis": {"en": "The role's KPIs", "hu": "A szerepkör KPI-jai"},
+    "cmd.onboard": {"en": "Send the onboarding quiz to a member (Manage Server)", "hu": "Bevezető kvíz küldése egy tagnak (Szerver kezelése)"},
+    "arg.member": {"en": "The member", "hu": "A tag"},
     "arg.question": {"en": "Your question about the role", "hu": "A kérdésed a szerepkörről"},
     "arg.competence": {"en": "Competence code or title", "hu": "Kompetencia kódja vagy neve"},
     "arg.lang": {"en": "Answer language", "hu": "A válaszok nyelve"},

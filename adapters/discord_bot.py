@@ -1,0 +1,512 @@
+"""Discord adapter (discord.py 2.x): events and interactions in, core calls, embeds and buttons out.
+
+No answering or quiz logic lives here. ``create_bot()`` builds the bot from the environment without
+connecting, so tests (and other processes) can drive it. Replies never ping anyone: the bot's
+default ``allowed_mentions`` is none, every send passes it again, and echoed text is escaped.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.i18n import t
+from bot.quizzes import User
+
+log = logging.getLogger("role_advisor.discord")
+
+TOKEN_ENV = "DISCORD_BOT_TOKEN"
+PLATFORM = "discord"
+DM_COMMUNITY = "dm"
+NO_PINGS = discord.AllowedMentions.none()
+EMBED_DESCRIPTION_LIMIT = 4096
+COLOUR = discord.Colour.blurple()
+
+
+def _user(u) -> User:
+    return User(PLATFORM, str(u.id), (getattr(u, "display_name", None) or u.name)[:64])
+
+
+def _lang_of_locale(locale) -> str | None:
+    value = str(getattr(locale, "value", locale) or "")
+    return "hu" if value.startswith("hu") else ("en" if value.startswith("en") else None)
+
+
+def _safe(text: str) -> str:
+    """Text that cannot ping: mentions escaped (a second layer under allowed_mentions=none)."""
+    return discord.utils.escape_mentions(text)
+
+
+def answer_embed(text: str) -> discord.Embed:
+    title, _, rest = text.partition("\n")
+    rest = rest if len(rest) <= EMBED_DESCRIPTION_LIMIT else rest[: EMBED_DESCRIPTION_LIMIT - 1] + "…"
+    return discord.Embed(title=_safe(title)[:256], description=_safe(rest) or None, colour=COLOUR)
+
+
+# -- buttons that survive restarts: their state is in the custom_id ------------------------------------
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:v:(?P<log>\d+):(?P<up>[01])"):
+    def __init__(self, log_id: int, up: bool):
+        super().__init__(discord.ui.Button(
+            label="👍" if up else "👎", style=discord.ButtonStyle.secondary, custom_id=f"ra:v:{log_id}:{int(up)}",
+        ))
+        self.log_id, self.up = log_id, up
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["log"]), match["up"] == "1")
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).on_vote(interaction, self.log_id, self.up)
+
+
+class TopicButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:t:(?P<topic>[a-z]+:[A-Za-z0-9.]+)"):
+    def __init__(self, topic: str, label: str = "?"):
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.primary, custom_id=f"ra:t:{topic}"))
+        self.topic = topic
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(match["topic"])
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).on_topic(interaction, self.topic)
+
+
+class QuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:q:(?P<sid>[0-9a-f]+):(?P<idx>\d+):(?P<choice>\d)"):
+    def __init__(self, sid: str, idx: int, choice: int):
+        super().__init__(discord.ui.Button(label=str(choice + 1), style=discord.ButtonStyle.secondary,
+                                           custom_id=f"ra:q:{sid}:{idx}:{choice}"))
+        self.sid, self.idx, self.choice = sid, idx, choice
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(match["sid"], int(match["idx"]), int(match["choice"]))
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).on_quiz_button(interaction, self.sid, self.idx, self.choice)
+
+
+def answer_view(adapter, reply) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for topic in reply.answer.alternatives[:3]:
+        view.add_item(TopicButton(topic, "❓ " + adapter.svc.advisor.topic_label(topic, reply.lang)))
+    view.add_item(VoteButton(reply.log_id, True))
+    view.add_item(VoteButton(reply.log_id, False))
+    return view
+
+
+def quiz_embed(view) -> tuple[discord.Embed, discord.ui.View]:
+    item = view.item
+    lines = [f"**{i}.** {_safe(opt)}" for i, opt in enumerate(item.options, start=1)]
+    embed = discord.Embed(title=_safe(item.question)[:256], description="\n".join(lines), colour=COLOUR)
+    embed.set_footer(text=view.progress())
+    buttons = discord.ui.View(timeout=None)
+    for i in range(len(item.options)):
+        buttons.add_item(QuizButton(view.session_id, view.index, i))
+    return embed, buttons
+
+
+# -- localisation of slash commands -----------------------------------------------------------------
+class CatalogueTranslator(app_commands.Translator):
+    """Command names stay English; descriptions come from the message catalogue in Hungarian."""
+
+    async def translate(self, string: app_commands.locale_str, locale: discord.Locale, context) -> str | None:
+        key = string.extras.get("key")
+        if key and locale == discord.Locale.hungarian:
+            return t(key, "hu")[:100]
+        return None
+
+
+def _desc(key: str) -> app_commands.locale_str:
+    return app_commands.locale_str(t(key, "en")[:100], key=key)
+
+
+class DiscordAdapter:
+    def __init__(self, bot: "AdvisorBot", service, onboarding_role: str | None):
+        self.bot = bot
+        self.svc = service
+        self.onboarding_role = onboarding_role
+
+    # -- helpers ----------------------------------------------------------------------------------
+    async def lang_for(self, user, locale=None) -> str:
+        pref = await self.svc.lang_of(_user(user))
+        return pref or _lang_of_locale(locale) or "en"
+
+    @staticmethod
+    def community(guild) -> str:
+        return str(guild.id) if guild is not None else DM_COMMUNITY
+
+    # -- messages ---------------------------------------------------------------------------------
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None when it does not address the bot."""
+        if message.author.bot or self.bot.user is None:
+            return None
+        if message.guild is None:
+            return message.content
+        if self.bot.user in message.mentions:
+            text = re.sub(rf"<@!?{self.bot.user.id}>", " ", message.content)
+            return " ".join(text.split())
+        return None
+
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return  # not addressed: ignore
+        user = _user(message.author)
+        if not self.svc.allow(user):
+            return
+        reply = await self.svc.ask(user, self.community(message.guild), question)
+        await message.reply(embed=answer_embed(reply.answer.answer), view=answer_view(self, reply),
+                            allowed_mentions=NO_PINGS, mention_author=False)
+
+    # -- interactions -----------------------------------------------------------------------------
+    async def respond(self, interaction: discord.Interaction, *, embed=None, content=None, view=None, ephemeral=False):
+        kwargs = {"allowed_mentions": NO_PINGS, "ephemeral": ephemeral}
+        if embed is not None:
+            kwargs["embed"] = embed
+        if content is not None:
+            kwargs["content"] = _safe(content)[:2000]
+        if view is not None:
+            kwargs["view"] = view
+        if interaction.response.is_done():
+            await interaction.followup.send(**kwargs)
+        else:
+            await interaction.response.send_message(**kwargs)
+
+    async def cmd_ask(self, interaction: discord.Interaction, question: str) -> None:
+        user = _user(interaction.user)
+        if not self.svc.allow(user):
+            lang = await self.lang_for(interaction.user, interaction.locale)
+            await self.respond(interaction, content=t("chat.rate_limited", lang), ephemeral=True)
+            return
+        hint = _lang_of_locale(interaction.locale)
+        reply = await self.svc.ask(user, self.community(interaction.guild), question, hint=hint)
+        await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
+
+    async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        reply = await self.svc.answer_topic(_user(interaction.user), self.community(interaction.guild), topic, lang)
+        await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
+
+    async def cmd_competence(self, interaction: discord.Interaction, code: str) -> None:
+        if self.svc.advisor.has_topic(f"competence:{code}"):
+            await self.cmd_topic(interaction, f"competence:{code}")
+        else:
+            await self.cmd_ask(interaction, code)
+
+    def autocomplete_topics(self, current: str, lang: str, kinds=("role", "competence", "skill")) -> list[app_commands.Choice[str]]:
+        advisor = self.svc.advisor
+        cur = current.strip()
+        choices = []
+        if cur:
+            ans = advisor.ask(cur, lang=lang)
+            if ans.answered:
+                for topic in [ans.topic] + ans.alternatives:
+                    if topic.split(":")[0] in kinds:
+                        choices.append(topic)
+        for topic in advisor.topics():
+            if topic.split(":")[0] in kinds and topic not in choices:
+                label = advisor.topic_label(topic, lang)
+                if not cur or cur.lower() in label.lower() or cur.lower() in topic.lower():
+                    choices.append(topic)
+        return [app_commands.Choice(name=advisor.topic_label(tp, lang)[:100], value=tp) for tp in choices[:25]]
+
+    async def cmd_lang(self, interaction: discord.Interaction, lang: str) -> None:
+        text = await self.svc.set_lang(_user(interaction.user), lang)
+        await self.respond(interaction, content=text, ephemeral=True)
+
+    async def cmd_leaderboard(self, interaction: discord.Interaction) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        community = self.community(interaction.guild) if interaction.guild else None
+        text = await self.svc.quizzes.leaderboard_text(lang, PLATFORM, community)
+        if interaction.guild is not None:
+            text = text.replace(str(interaction.guild.id), interaction.guild.name, 1)
+        title, _, rest = text.partition("\n")
+        await self.respond(interaction, embed=discord.Embed(title=_safe(title), description=_safe(rest), colour=COLOUR))
+
+    async def cmd_forget(self, interaction: discord.Interaction) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        text = await self.svc.forget(_user(interaction.user), lang)
+        await self.respond(interaction, content=text, ephemeral=True)
+
+    # -- quizzes ----------------------------------------------------------------------------------
+    async def cmd_quiz(self, interaction: discord.Interaction) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        step = await self.svc.quizzes.start(_user(interaction.user), self.community(interaction.guild), lang)
+        await self.respond(interaction, content=step.message, ephemeral=not step.accepted)
+        if step.accepted and step.next is not None:
+            embed, view = quiz_embed(step.next)
+            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+
+    async def on_quiz_button(self, interaction: discord.Interaction, sid: str, idx: int, choice: int) -> None:
+        user = _user(interaction.user)
+        sess = await self.svc.storage.get_session(sid)
+        lang = sess.lang if sess else "en"
+        if sess is None or sess.user_id != user.user_id:
+            await self.respond(interaction, content=t("chat.not_your_quiz", lang), ephemeral=True)
+            return
+        step = await self.svc.quizzes.answer(user, choice, session_id=sid, index=idx)
+        if not step.accepted:
+            await self.respond(interaction, content=step.message or "", ephemeral=True)
+            return
+        await self.respond(interaction, content=step.feedback)
+        if step.next is not None:
+            embed, view = quiz_embed(step.next)
+            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        elif step.final is not None:
+            await interaction.followup.send(embed=answer_embed(step.final.text), allowed_mentions=NO_PINGS)
+            if step.final.newly_passed and sess.community != DM_COMMUNITY:
+                await self.grant_role(sess.community, interaction.user.id)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        """A new member gets the onboarding quiz in a DM."""
+        if member.bot:
+            return
+        lang = await self.lang_for(member)
+        step = await self.svc.quizzes.start(_user(member), str(member.guild.id), lang, onboarding=True)
+        if not step.accepted or step.next is None:
+            return
+        try:
+            await member.send(content=_safe(step.message or ""), allowed_mentions=NO_PINGS)
+            embed, view = quiz_embed(step.next)
+            await member.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        except discord.HTTPException as exc:
+            log.warning("could not DM the onboarding quiz to member %s of guild %s: %s", member.id, member.guild.id,
+                        type(exc).__name__)
+
+    async def grant_role(self, guild_id: str, user_id: int) -> bool:
+        """Give the configured onboarding role; a clear log line when it cannot be done."""
+        if not self.onboarding_role:
+            return False
+        guild = self.bot.get_guild(int(guild_id))
+        if guild is None:
+            log.warning("onboarding passed in guild %s, which the bot no longer sees", guild_id)
+            return False
+        role = discord.utils.get(guild.roles, name=self.onboarding_role)
+        if role is None and self.onboarding_role.isdigit():
+            role = guild.get_role(int(self.onboarding_role))
+        if role is None:
+            log.warning("onboarding role %r not found in guild %s (%s)", self.onboarding_role, guild.name, guild.id)
+            return False
+        member = guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except discord.HTTPException:
+                log.warning("member %s not found in guild %s to grant the onboarding role", user_id, guild.id)
+                return False
+        try:
+            await member.add_roles(role, reason="Role Advisor: onboarding quiz passed")
+        except discord.Forbidden:
+            log.error("cannot grant role %r in guild %s (%s): the bot lacks the Manage Roles permission or its role "
+                      "is below %r", role.name, guild.name, guild.id, role.name)
+            return False
+        log.info("granted role %r to member %s in guild %s after the onboarding quiz", role.name, member.id, guild.id)
+        return True
+
+    async def cmd_onboard(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        """Server-wide action: send the onboarding quiz to a member (Manage Server only)."""
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        perms = getattr(interaction.user, "guild_permissions", None)
+        if interaction.guild is None or perms is None or not perms.manage_guild:
+            await self.respond(interaction, content=t("chat.no_permission", lang), ephemeral=True)
+            return
+        await self.on_member_join(member)
+        await self.respond(interaction, content=t("chat.sent_to_dm", lang), ephemeral=True)
+
+    # -- buttons ----------------------------------------------------------------------------------
+    async def on_vote(self, interaction: discord.Interaction, log_id: int, up: bool) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        ok = await self.svc.vote(_user(interaction.user), log_id, up)
+        await self.respond(interaction, content=t("chat.vote_thanks" if ok else "chat.vote_gone", lang), ephemeral=True)
+
+    async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
+        await self.cmd_topic(interaction, topic)
+
+
+class _AdvisorMixin:
+    """The bot's behaviour, shared by the single-connection and the auto-sharded bot."""
+
+    def __init__(self, service, *, onboarding_role=None, members_intent=True, **shards):
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.members = members_intent  # privileged: only for onboarding on join
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS, help_command=None,
+            **shards,
+        )
+        self.service = service
+        self.adapter = DiscordAdapter(self, service, onboarding_role)
+        self._register_commands()
+
+    async def setup_hook(self) -> None:
+        await self.service.storage.open()
+        self.add_dynamic_items(VoteButton, TopicButton, QuizButton)
+        await self.tree.set_translator(CatalogueTranslator())
+
+    async def close(self) -> None:
+        try:
+            await self.service.storage.close()
+        finally:
+            await super().close()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.adapter.on_member_join(member)
+
+    def _register_commands(self) -> None:
+        a = self.adapter
+        tree = self.tree
+
+        @tree.command(name="ask", description=_desc("cmd.ask"))
+        @app_commands.describe(question=_desc("arg.question"))
+        async def ask(interaction: discord.Interaction, question: str):
+            await a.cmd_ask(interaction, question)
+
+        @ask.autocomplete("question")
+        async def ask_complete(interaction: discord.Interaction, current: str):
+            lang = _lang_of_locale(interaction.locale) or "en"
+            return a.autocomplete_topics(current, lang)
+
+        @tree.command(name="competence", description=_desc("cmd.competence"))
+        @app_commands.describe(code=_desc("arg.competence"))
+        async def competence(interaction: discord.Interaction, code: str):
+            await a.cmd_competence(interaction, code.split(":")[-1])
+
+        @competence.autocomplete("code")
+        async def competence_complete(interaction: discord.Interaction, current: str):
+            lang = _lang_of_locale(interaction.locale) or "en"
+            return [app_commands.Choice(name=c.name, value=c.value.split(":")[1])
+                    for c in a.autocomplete_topics(current, lang, kinds=("competence",))]
+
+        @tree.command(name="kpis", description=_desc("cmd.kpis"))
+        async def kpis(interaction: discord.Interaction):
+            await a.cmd_topic(interaction, "role:kpis")
+
+        @tree.command(name="quiz", description=_desc("cmd.quiz"))
+        async def quiz(interaction: discord.Interaction):
+            await a.cmd_quiz(interaction)
+
+        @tree.command(name="leaderboard", description=_desc("cmd.leaderboard"))
+        async def leaderboard(interaction: discord.Interaction):
+            await a.cmd_leaderboard(interaction)
+
+        @tree.command(name="lang", description=_desc("cmd.lang"))
+        @app_commands.describe(lang=_desc("arg.lang"))
+        @app_commands.choices(lang=[
+            app_commands.Choice(name="English", value="en"), app_commands.Choice(name="Magyar", value="hu"),
+            app_commands.Choice(name="Auto", value="auto"),
+        ])
+        async def lang(interaction: discord.Interaction, lang: app_commands.Choice[str]):
+            await a.cmd_lang(interaction, lang.value)
+
+        @tree.command(name="forget", description=_desc("cmd.forget"))
+        async def forget(interaction: discord.Interaction):
+            await a.cmd_forget(interaction)
+
+        @tree.command(name="onboard", description=_desc("cmd.onboard"))
+        @app_commands.describe(member=_desc("arg.member"))
+        @app_commands.default_permissions(manage_guild=True)
+        @app_commands.guild_only()
+        async def onboard(interaction: discord.Interaction, member: discord.Member):
+            await a.cmd_onboard(interaction, member)
+
+
+class AdvisorBot(_AdvisorMixin, commands.Bot):
+    """One gateway connection (small and medium servers; what tests drive)."""
+
+
+class ShardedAdvisorBot(_AdvisorMixin, commands.AutoShardedBot):
+    """Several shards in one process; with DISCORD_SHARD_IDS, one slice of them per process."""
+
+
+def adapter_of(client) -> DiscordAdapter:
+    return client.adapter
+
+
+def _shards(env) -> dict | None:
+    """Sharding from the environment: None (one connection), or AutoShardedBot arguments.
+
+    DISCORD_SHARD_COUNT=auto lets Discord choose the count; DISCORD_SHARD_COUNT=N with
+    DISCORD_SHARD_IDS=0,1 runs those shards of N in this process (the others in other processes)."""
+    count = env.get("DISCORD_SHARD_COUNT", "").strip().lower()
+    ids = env.get("DISCORD_SHARD_IDS", "").strip()
+    if not count:
+        if ids:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
+        return None
+    if count == "auto":
+        if ids:
+            raise ValueError("DISCORD_SHARD_IDS needs a numeric DISCORD_SHARD_COUNT")
+        return {}
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"DISCORD_SHARD_COUNT must be a positive number or auto, not {count!r}")
+    n = int(count)
+    try:
+        id_list = [int(x) for x in ids.split(",")] if ids else None
+    except ValueError:
+        raise ValueError("DISCORD_SHARD_IDS must be comma-separated numbers like 0,1") from None
+    if id_list and any(not 0 <= i < n for i in id_list):
+        raise ValueError("every DISCORD_SHARD_IDS entry must be between 0 and DISCORD_SHARD_COUNT - 1")
+    return {"shard_count": n, "shard_ids": id_list}
+
+
+def create_bot(service=None, env=None) -> commands.Bot:
+    """The bot, configured from the environment, not connected (``await bot.start(token)`` runs it)."""
+    env = os.environ if env is None else env
+    if service is None:
+        from bot import Advisor
+        from bot.service import Service
+        from bot.storage import open_storage
+
+        service = Service(Advisor.load(env.get("ROLE_ADVISOR_KNOWLEDGE") or None), open_storage(), env=env)
+    shards = _shards(env)
+    cls = AdvisorBot if shards is None else ShardedAdvisorBot
+    return cls(
+        service,
+        onboarding_role=(env.get("DISCORD_ONBOARDING_ROLE") or "").strip() or None,
+        members_intent=env.get("DISCORD_MEMBERS_INTENT", "1").strip().lower() not in ("0", "false", "no", "off"),
+        **(shards or {}),
+    )
+
+
+def main(args) -> int:
+    token = (os.environ.get(TOKEN_ENV) or "").strip()
+    if not token:
+        print(t("token.missing", "en", var=TOKEN_ENV), file=sys.stderr)
+        return 2
+    if len(token) < 20 or any(c.isspace() for c in token):
+        print(t("token.malformed", "en", var=TOKEN_ENV, shape="a long string from the Developer Portal"), file=sys.stderr)
+        return 2
+    from adapters.cli import _load
+    from bot.config import ConfigError
+    from bot.service import Service
+    from bot.storage import StorageError, open_storage
+
+    advisor = _load(args)
+    try:
+        bot = create_bot(Service(advisor, open_storage()))
+    except (ConfigError, StorageError, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    try:
+        bot.run(token, log_handler=handler, log_level=logging.INFO)
+    except discord.LoginFailure:
+        print(f"Discord refused the token in {TOKEN_ENV} (not printed).", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("Enable the Server Members intent for the bot in the Developer Portal, or set DISCORD_MEMBERS_INTENT=0 "
+              "(onboarding on join is then off).", file=sys.stderr)
+        return 2
+    return 0
