@@ -411,7 +411,7 @@ class _RedactToken(logging.Filter):
 
 
 def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
-                      max_retries: int = 3) -> Application:
+                      max_retries: int = 3, max_rate: float | None = None) -> Application:
     """The python-telegram-bot Application with every handler, not yet started."""
     adapter = TelegramAdapter(service)
 
@@ -433,7 +433,7 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or DEFAULT_BASE_URL)
-        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate or _max_rate(), max_retries=max_retries))
         .concurrent_updates(concurrency)
         .connection_pool_size(concurrency + 4)
         .post_init(post_init)
@@ -457,6 +457,16 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     app.add_handler(InlineQueryHandler(adapter.on_inline))
     app.add_error_handler(adapter.on_error)
     return app
+
+
+def _max_rate() -> float:
+    """Messages per second for the whole bot: a little under Telegram's 30, so its limit is rarely hit."""
+    raw = os.environ.get("TELEGRAM_MAX_MESSAGES_PER_SECOND", "")
+    try:
+        v = float(raw) if raw else 29.0
+    except ValueError:
+        v = 29.0
+    return min(max(v, 1.0), 30.0)
 
 
 def read_token(env=None) -> tuple[str | None, str | None]:
