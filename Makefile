@@ -32,6 +32,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ask.py
 	$(BIN)/python benchmarks/bench_quiz.py
+	$(BIN)/python benchmarks/bench_telegram.py
 
 eval: $(VENV)/.installed
 	$(BIN)/python -c "import json,sys; [print(json.loads(l)['q']) for l in open('tests/data/questions.public.jsonl')]" \
