@@ -147,6 +147,45 @@ async def _forget(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    return asyncio.run(_report(args))
+
+
+async def _report(args) -> int:
+    import datetime as dt
+    import time
+
+    from bot import report
+    from bot.storage import StorageError, open_storage
+
+    lang = _lang(args)
+    since = None
+    if args.since:
+        try:
+            since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.timezone.utc).timestamp()
+        except ValueError:
+            print(f"--since wants a date like 2026-11-01, not {args.since!r}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        store = open_storage()
+        await store.open()
+    except StorageError as exc:
+        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        r = await report.compute(store, time.time(), since, args.community, args.platform)
+    finally:
+        await store.close()
+    out = {"text": lambda: report.to_text(r, lang), "json": lambda: report.to_json(r),
+           "html": lambda: report.to_html(r, lang)}[args.format]()
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(out)
+    else:
+        sys.stdout.write(out + ("\n" if not out.endswith("\n") else ""))
+    return EXIT_OK
+
+
 def register(sub, common) -> None:
     q = sub.add_parser("quiz", help="play a quiz in the terminal, or print generated items (--json)")
     q.add_argument("--json", action="store_true", help="print N generated items as JSON Lines and exit")
@@ -166,6 +205,15 @@ def register(sub, common) -> None:
     lb.add_argument("--lang", choices=("en", "hu"), default="en")
     common(lb)
     lb.set_defaults(func=cmd_leaderboard)
+
+    r = sub.add_parser("report", help="the community's KPIs: satisfaction, tickets, activity, unanswered questions")
+    r.add_argument("--since", metavar="DATE", help="only from this date (YYYY-MM-DD, UTC)")
+    r.add_argument("--community", metavar="ID", help="one community (chat or guild id, or dm; default: all)")
+    r.add_argument("--platform", choices=("telegram", "discord"), help="one platform (default: all)")
+    r.add_argument("--format", choices=("text", "json", "html"), default="text")
+    r.add_argument("--lang", choices=("en", "hu"), default="en")
+    r.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    r.set_defaults(func=cmd_report)
 
     f = sub.add_parser("forget", help="delete everything stored about a user (default: you, in the terminal)")
     f.add_argument("--platform", default="cli")

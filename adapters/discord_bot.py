@@ -91,12 +91,27 @@ class QuizButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:q:(?P<
         await adapter_of(interaction.client).on_quiz_button(interaction, self.sid, self.idx, self.choice)
 
 
+class ModeratorButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:h:(?P<log>\d+)"):
+    def __init__(self, log_id: int, label: str = "🙋"):
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary, custom_id=f"ra:h:{log_id}"))
+        self.log_id = log_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["log"]))
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).on_ask_moderator(interaction, self.log_id)
+
+
 def answer_view(adapter, reply) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for topic in reply.answer.alternatives[:3]:
         view.add_item(TopicButton(topic, "❓ " + adapter.svc.advisor.topic_label(topic, reply.lang)))
     view.add_item(VoteButton(reply.log_id, True))
     view.add_item(VoteButton(reply.log_id, False))
+    if reply.answer.answered and adapter.svc.handoff.enabled(PLATFORM):
+        view.add_item(ModeratorButton(reply.log_id, t("btn.ask_moderator", reply.lang)))
     return view
 
 
@@ -160,9 +175,27 @@ class DiscordAdapter:
         user = _user(message.author)
         if not self.svc.allow(user):
             return
-        reply = await self.svc.ask(user, self.community(message.guild), question)
+        reply = await self.svc.ask(user, self.community(message.guild), question, chat_id=message.channel.id)
         await message.reply(embed=answer_embed(reply.answer.answer), view=answer_view(self, reply),
                             allowed_mentions=NO_PINGS, mention_author=False)
+        if reply.ticket is not None:
+            await message.channel.send(content=_safe(reply.ticket.asker_text), allowed_mentions=NO_PINGS)
+            await self.post_to_moderators(reply.ticket)
+
+    async def _channel(self, channel_id):
+        channel = self.bot.get_channel(int(channel_id))
+        if channel is None:
+            channel = await self.bot.fetch_channel(int(channel_id))
+        return channel
+
+    async def post_to_moderators(self, opened) -> bool:
+        try:
+            channel = await self._channel(opened.place)
+            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS)
+            return True
+        except (discord.HTTPException, ValueError) as exc:
+            log.error("could not post ticket #%s to the moderator channel %s: %s", opened.id, opened.place, type(exc).__name__)
+            return False
 
     # -- interactions -----------------------------------------------------------------------------
     async def respond(self, interaction: discord.Interaction, *, embed=None, content=None, view=None, ephemeral=False):
@@ -185,8 +218,12 @@ class DiscordAdapter:
             await self.respond(interaction, content=t("chat.rate_limited", lang), ephemeral=True)
             return
         hint = _lang_of_locale(interaction.locale)
-        reply = await self.svc.ask(user, self.community(interaction.guild), question, hint=hint)
+        reply = await self.svc.ask(user, self.community(interaction.guild), question, hint=hint,
+                                   chat_id=getattr(interaction, "channel_id", None))
         await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
+        if reply.ticket is not None:
+            await self.respond(interaction, content=reply.ticket.asker_text, ephemeral=True)
+            await self.post_to_moderators(reply.ticket)
 
     async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
@@ -319,6 +356,60 @@ class DiscordAdapter:
         await self.on_member_join(member)
         await self.respond(interaction, content=t("chat.sent_to_dm", lang), ephemeral=True)
 
+    # -- moderators ---------------------------------------------------------------------------------
+    async def on_ask_moderator(self, interaction: discord.Interaction, log_id: int) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        opened = await self.svc.escalate(_user(interaction.user), self.community(interaction.guild), log_id,
+                                         getattr(interaction, "channel_id", None))
+        if opened is None:
+            await self.respond(interaction, content=t("chat.vote_gone", lang), ephemeral=True)
+            return
+        await self.respond(interaction, content=opened.asker_text, ephemeral=True)
+        await self.post_to_moderators(opened)
+
+    async def deliver(self, ticket, text: str) -> bool:
+        """A moderator's answer to the asker: in the channel they asked in, else by DM."""
+        try:
+            if ticket.chat_id:
+                channel = await self._channel(ticket.chat_id)
+                await channel.send(content=_safe(text), allowed_mentions=NO_PINGS)
+            else:
+                user = await self.bot.fetch_user(int(ticket.user_id))
+                await user.send(content=_safe(text), allowed_mentions=NO_PINGS)
+            return True
+        except (discord.HTTPException, ValueError) as exc:
+            log.warning("ticket #%s: answer not delivered: %s", ticket.id, type(exc).__name__)
+            return False
+
+    async def cmd_reply(self, interaction: discord.Interaction, ticket: int, answer: str) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await self.svc.handoff.reply(_user(interaction.user), ticket, answer, lang)
+        if not out.ok:
+            await self.respond(interaction, content=out.text, ephemeral=True)
+            return
+        ok = await self.deliver(out.ticket, out.deliver)
+        await self.respond(interaction, content=await self.svc.handoff.delivered(ticket, ok, lang), ephemeral=True)
+
+    async def cmd_close(self, interaction: discord.Interaction, ticket: int) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await self.svc.handoff.close(_user(interaction.user), ticket, lang)
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
+    async def cmd_tickets(self, interaction: discord.Interaction) -> None:
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await self.svc.handoff.list_open(_user(interaction.user), lang)
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
+    async def cmd_report(self, interaction: discord.Interaction) -> None:
+        from bot import report
+
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        if not self.svc.handoff.is_moderator(PLATFORM, interaction.user.id):
+            await self.respond(interaction, content=t("ticket.not_moderator", lang), ephemeral=True)
+            return
+        r = await report.compute(self.svc.storage, self.svc.clock())
+        await self.respond(interaction, embed=answer_embed(report.to_text(r, lang)), ephemeral=True)
+
     # -- buttons ----------------------------------------------------------------------------------
     async def on_vote(self, interaction: discord.Interaction, log_id: int, up: bool) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
@@ -348,7 +439,7 @@ class _AdvisorMixin:
 
     async def setup_hook(self) -> None:
         await self.service.storage.open()
-        self.add_dynamic_items(VoteButton, TopicButton, QuizButton)
+        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton)
         await self.tree.set_translator(CatalogueTranslator())
 
     async def close(self) -> None:
@@ -412,6 +503,24 @@ class _AdvisorMixin:
         @tree.command(name="forget", description=_desc("cmd.forget"))
         async def forget(interaction: discord.Interaction):
             await a.cmd_forget(interaction)
+
+        @tree.command(name="reply", description=_desc("cmd.reply"))
+        @app_commands.describe(ticket=_desc("arg.ticket"), answer=_desc("arg.answer"))
+        async def reply(interaction: discord.Interaction, ticket: int, answer: str):
+            await a.cmd_reply(interaction, ticket, answer)
+
+        @tree.command(name="close", description=_desc("cmd.close"))
+        @app_commands.describe(ticket=_desc("arg.ticket"))
+        async def close(interaction: discord.Interaction, ticket: int):
+            await a.cmd_close(interaction, ticket)
+
+        @tree.command(name="tickets", description=_desc("cmd.tickets"))
+        async def tickets(interaction: discord.Interaction):
+            await a.cmd_tickets(interaction)
+
+        @tree.command(name="report", description=_desc("cmd.report"))
+        async def report_cmd(interaction: discord.Interaction):
+            await a.cmd_report(interaction)
 
         @tree.command(name="onboard", description=_desc("cmd.onboard"))
         @app_commands.describe(member=_desc("arg.member"))

@@ -13,7 +13,7 @@ import re
 import sys
 
 from telegram import (
-    BotCommand, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+    BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
     InputTextMessageContent, Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
@@ -39,6 +39,7 @@ POLL_QUESTION_LIMIT, POLL_OPTION_LIMIT, POLL_EXPLANATION_LIMIT = 300, 100, 200
 PLATFORM = "telegram"
 DM_COMMUNITY = "dm"
 COMMANDS = ("start", "help", "ask", "lang", "quiz", "leaderboard", "forget")
+MODERATOR_COMMANDS = ("reply", "tickets", "close", "report")
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -128,6 +129,8 @@ class TelegramAdapter:
             InlineKeyboardButton(t("btn.up", reply.lang), callback_data=f"v:{reply.log_id}:1"),
             InlineKeyboardButton(t("btn.down", reply.lang), callback_data=f"v:{reply.log_id}:0"),
         ])
+        if ans.answered and self.svc.handoff.enabled(PLATFORM):
+            rows.append([InlineKeyboardButton(t("btn.ask_moderator", reply.lang), callback_data=f"h:{reply.log_id}")])
         return InlineKeyboardMarkup(rows)
 
     def _deep_link(self, payload: str) -> str | None:
@@ -155,9 +158,19 @@ class TelegramAdapter:
         if await self._throttled(update, lang):
             return
         community = DM_COMMUNITY if chat.type == ChatType.PRIVATE else str(chat.id)
-        reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user))
+        reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user), chat_id=chat.id)
         reply_to = msg.message_id if chat.type != ChatType.PRIVATE else None
         await self._send(update.get_bot(), chat.id, to_html(reply.answer.answer), self._answer_markup(reply), reply_to)
+        if reply.ticket is not None:
+            await self._post_ticket(update.get_bot(), chat.id, reply.ticket)
+
+    async def _post_ticket(self, bot, asker_chat_id, opened) -> None:
+        """Tell the asker a ticket was opened and post it where the moderators are."""
+        await self._send(bot, asker_chat_id, html.escape(opened.asker_text))
+        try:
+            await self._send(bot, int(opened.place), html.escape(opened.moderator_text))
+        except (TelegramError, ValueError) as exc:
+            log.error("could not post ticket #%s to the moderator chat: %s", opened.id, type(exc).__name__)
 
     def _addressed(self, message) -> str | None:
         """In a group: the question if the message mentions or replies to the bot, else None."""
@@ -330,6 +343,13 @@ class TelegramAdapter:
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
             reply = await self.svc.answer_topic(user, community, rest, lang)
             await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply))
+        elif kind == "h":  # ask a moderator
+            await q.answer()
+            chat = q.message.chat if q.message else None
+            community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
+            opened = await self.svc.escalate(user, community, int(rest), chat_id) if rest.isdigit() else None
+            if opened is not None:
+                await self._post_ticket(context.bot, chat_id, opened)
         elif kind == "l":  # language choice
             text = await self.svc.set_lang(user, rest)
             await q.answer(text)
@@ -350,6 +370,55 @@ class TelegramAdapter:
             await self._after_answer(context.bot, chat_id, user, step, show_feedback=True)
         else:
             await q.answer()
+
+    # -- moderators --------------------------------------------------------------------------------
+    async def on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        args = context.args or []
+        chat_id = update.effective_chat.id
+        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+            if self.svc.handoff.is_moderator(PLATFORM, update.effective_user.id):
+                await self._send(context.bot, chat_id, html.escape(t("ticket.usage_reply", lang)))
+            return
+        moderator = _user(update.effective_user)
+        parts = (update.effective_message.text or "").split(None, 2)  # keep the answer's line breaks
+        text = parts[2] if len(parts) > 2 else " ".join(args[1:])
+        out = await self.svc.handoff.reply(moderator, int(args[0].lstrip("#")), text, lang)
+        if out.ok:
+            tk = out.ticket
+            try:
+                await self._send(context.bot, int(tk.chat_id or tk.user_id), html.escape(out.deliver))
+                ok = True
+            except TelegramError as exc:
+                log.warning("ticket #%s: answer not delivered: %s", tk.id, type(exc).__name__)
+                ok = False
+            await self._send(context.bot, chat_id, html.escape(await self.svc.handoff.delivered(tk.id, ok, lang)))
+        else:
+            await self._send(context.bot, chat_id, html.escape(out.text))
+
+    async def on_close(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        args = context.args or []
+        if not args or not args[0].lstrip("#").isdigit():
+            out_text = t("ticket.usage_close", lang)
+        else:
+            out_text = (await self.svc.handoff.close(_user(update.effective_user), int(args[0].lstrip("#")), lang)).text
+        await self._send(context.bot, update.effective_chat.id, html.escape(out_text))
+
+    async def on_tickets(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        lang = await self._ui_lang(update.effective_user)
+        out = await self.svc.handoff.list_open(_user(update.effective_user), lang)
+        await self._send(context.bot, update.effective_chat.id, html.escape(out.text))
+
+    async def on_report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        from bot import report
+
+        lang = await self._ui_lang(update.effective_user)
+        if not self.svc.handoff.is_moderator(PLATFORM, update.effective_user.id):
+            await self._send(context.bot, update.effective_chat.id, html.escape(t("ticket.not_moderator", lang)))
+            return
+        r = await report.compute(self.svc.storage, self.svc.clock())
+        await self._send(context.bot, update.effective_chat.id, to_html(report.to_text(r, lang)))
 
     # -- groups: new members ------------------------------------------------------------------------
     async def on_new_members(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -419,11 +488,15 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
         await service.storage.open()
         me = await app.bot.get_me()
         adapter.username, adapter.bot_id = me.username, me.id
+        place = service.handoff.place(PLATFORM)
         for lang, code in (("en", None), ("hu", "hu")):
             cmds = [BotCommand(c, t(f"cmd.{c}", lang)) for c in COMMANDS]
             try:
                 await app.bot.set_my_commands(cmds, scope=BotCommandScopeDefault(), language_code=code)
-            except TelegramError as exc:
+                if place:  # the moderators' chat also lists their commands
+                    mod = cmds + [BotCommand(c, t(f"cmd.{c}", lang)) for c in MODERATOR_COMMANDS]
+                    await app.bot.set_my_commands(mod, scope=BotCommandScopeChat(int(place)), language_code=code)
+            except (TelegramError, ValueError) as exc:
                 log.warning("setMyCommands (%s) failed: %s", lang, type(exc).__name__)
 
     async def post_shutdown(app: Application) -> None:
@@ -449,6 +522,10 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     app.add_handler(CommandHandler("quiz", adapter.on_quiz))
     app.add_handler(CommandHandler("leaderboard", adapter.on_leaderboard))
     app.add_handler(CommandHandler("forget", adapter.on_forget))
+    app.add_handler(CommandHandler("reply", adapter.on_reply))
+    app.add_handler(CommandHandler("close", adapter.on_close))
+    app.add_handler(CommandHandler("tickets", adapter.on_tickets))
+    app.add_handler(CommandHandler("report", adapter.on_report))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, adapter.on_new_members))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_private_text))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, adapter.on_group_text))

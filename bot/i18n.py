@@ -316,6 +316,79 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Webhook mode needs TELEGRAM_WEBHOOK_SECRET (1-256 characters A-Z, a-z, 0-9, _ and -), the same on every instance.",
         "hu": "A webhook módhoz kell a TELEGRAM_WEBHOOK_SECRET (1-256 karakter: A-Z, a-z, 0-9, _ és -), minden példányon ugyanaz.",
     },
+    # -- hand-off to moderators -----------------------------------------------------------------
+    "ticket.opened_user": {
+        "en": "I passed your question to the moderators (ticket #{id}); their answer will reach you here.",
+        "hu": "Továbbítottam a kérdésed a moderátoroknak (#{id} jegy); a válaszuk itt fog megérkezni.",
+    },
+    "ticket.opened_mod": {
+        "en": "🎫 Ticket #{id} from {name} ({where}, {lang}): {question}\nAnswer with: /reply {id} your answer",
+        "hu": "🎫 #{id} jegy, kérdező: {name} ({where}, {lang}): {question}\nVálasz: /reply {id} a válaszod",
+    },
+    "ticket.answer_to_user": {
+        "en": "A moderator answered your question “{question}” (ticket #{id}):\n{answer}",
+        "hu": "Egy moderátor válaszolt a kérdésedre: „{question}” (#{id} jegy):\n{answer}",
+    },
+    "ticket.replied": {"en": "Ticket #{id} answered and closed.", "hu": "A #{id} jegy megválaszolva és lezárva."},
+    "ticket.undelivered": {
+        "en": "Ticket #{id}: the answer is recorded but could not be delivered; the ticket stays answered.",
+        "hu": "#{id} jegy: a válasz rögzítve, de nem sikerült kézbesíteni; a jegy megválaszolt állapotban marad.",
+    },
+    "ticket.closed": {"en": "Ticket #{id} closed.", "hu": "A #{id} jegy lezárva."},
+    "ticket.not_found": {"en": "There is no ticket #{id} here.", "hu": "Itt nincs #{id} jegy."},
+    "ticket.not_open": {"en": "Ticket #{id} is already {status}.", "hu": "A #{id} jegy már {status}."},
+    "ticket.not_moderator": {
+        "en": "Only the configured moderators can do that.",
+        "hu": "Ezt csak a beállított moderátorok tehetik meg.",
+    },
+    "ticket.usage_reply": {"en": "Use: /reply TICKET your answer", "hu": "Használat: /reply JEGYSZÁM a válaszod"},
+    "ticket.usage_close": {"en": "Use: /close TICKET", "hu": "Használat: /close JEGYSZÁM"},
+    "ticket.list_header": {"en": "Open tickets: {n}", "hu": "Nyitott jegyek: {n}"},
+    "ticket.list_row": {"en": "#{id} · {age} old · {name} · {question}", "hu": "#{id} · {age} · {name} · {question}"},
+    "ticket.list_empty": {"en": "No open tickets.", "hu": "Nincs nyitott jegy."},
+    "ticket.status_answered": {"en": "answered", "hu": "megválaszolt"},
+    "ticket.status_closed": {"en": "closed", "hu": "lezárt"},
+    "ticket.status_open": {"en": "open", "hu": "nyitott"},
+    "age.minutes": {"en": "{n} min", "hu": "{n} perc"},
+    "age.hours": {"en": "{n} h", "hu": "{n} óra"},
+    "age.days": {"en": "{n} d", "hu": "{n} nap"},
+    "btn.ask_moderator": {"en": "🙋 Ask a moderator", "hu": "🙋 Kérdezz egy moderátort"},
+    "cmd.reply": {"en": "Moderators: answer a ticket", "hu": "Moderátorok: válasz egy jegyre"},
+    "cmd.tickets": {"en": "Moderators: list open tickets", "hu": "Moderátorok: nyitott jegyek"},
+    "cmd.close": {"en": "Moderators: close a ticket", "hu": "Moderátorok: jegy lezárása"},
+    "cmd.report": {"en": "Moderators: the community's KPIs", "hu": "Moderátorok: a közösség KPI-jai"},
+    "arg.ticket": {"en": "Ticket number", "hu": "Jegyszám"},
+    "arg.answer": {"en": "Your answer", "hu": "A válaszod"},
+    # -- report -----------------------------------------------------------------------------------
+    "report.title": {"en": "Community KPIs — {scope}", "hu": "A közösség KPI-jai — {scope}"},
+    "report.scope_all": {"en": "all communities", "hu": "minden közösség"},
+    "report.since": {"en": "since {date}", "hu": "{date} óta"},
+    "report.satisfaction": {
+        "en": "Customer satisfaction: {value} ({up} 👍 / {down} 👎)",
+        "hu": "Ügyfél elégedettség: {value} ({up} 👍 / {down} 👎)",
+    },
+    "report.open_tickets": {
+        "en": "Outstanding tickets: {n} open (oldest {oldest}, median age {median})",
+        "hu": "Elintézetlen jegyek: {n} nyitott (legrégebbi {oldest}, medián kor {median})",
+    },
+    "report.closure": {
+        "en": "Ticket closure rate: {rate} ({closed} of {total}); median time to close {median}",
+        "hu": "Jegylezárási arány: {rate} ({closed} / {total}); a lezárás medián ideje {median}",
+    },
+    "report.activity": {
+        "en": "Forum activity: {total} questions, {per_day} per day on average over {days} days",
+        "hu": "Fórumaktivitás: {total} kérdés, átlagosan napi {per_day}, {days} nap alatt",
+    },
+    "report.answered": {"en": "Answered share: {value}", "hu": "Megválaszolt arány: {value}"},
+    "report.unanswered": {
+        "en": "Most frequent unanswered questions (candidates for new aliases):",
+        "hu": "A leggyakoribb megválaszolatlan kérdések (új aliasok jelöltjei):",
+    },
+    "report.cluster": {"en": "{n}× “{example}”", "hu": "{n}× „{example}”"},
+    "report.none": {"en": "n/a", "hu": "nincs adat"},
+    "report.chart_questions": {"en": "Questions per day", "hu": "Kérdések naponta"},
+    "report.chart_answered": {"en": "Answered share per day", "hu": "Megválaszolt arány naponta"},
+    "report.chart_satisfaction": {"en": "Satisfaction per day (share of 👍)", "hu": "Elégedettség naponta (👍 aránya)"},
     # -- terminal chat --------------------------------------------------------------------------
     "cli.welcome": {
         "en": "Role Advisor — {title}. Ask about the role in English or Hungarian. /help for commands, /quit to leave.",
@@ -348,7 +421,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(key: str, lang: str, **values: object) -> str:
+def t(key: str, lang: str, /, **values: object) -> str:
     entry = MESSAGES[key]
     text = entry.get(lang) or entry["en"]
     return text.format(**values) if values else text

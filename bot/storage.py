@@ -103,6 +103,27 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, prompt_id)
     );
     """,
+    # 3: hand-off tickets to moderators
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        platform TEXT NOT NULL,
+        community TEXT,
+        user_id TEXT NOT NULL,
+        chat_id TEXT,
+        question TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        log_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'open',
+        answer TEXT,
+        moderator_id TEXT,
+        created_at REAL NOT NULL,
+        answered_at REAL,
+        closed_at REAL
+    );
+    CREATE INDEX tickets_status ON tickets (status, platform);
+    CREATE INDEX tickets_user ON tickets (platform, user_id);
+    """,
 ]
 
 
@@ -123,7 +144,15 @@ class LeaderRow(Record):
     __slots__ = ("platform", "user_id", "name", "points", "quizzes")
 
 
+class Ticket(Record):
+    """A question handed to moderators: open -> answered (a reply is recorded) -> closed."""
+
+    __slots__ = ("id", "platform", "community", "user_id", "chat_id", "question", "lang", "log_id", "status",
+                 "answer", "moderator_id", "created_at", "answered_at", "closed_at")
+
+
 _SESSION_COLS = ", ".join(Session.__slots__)
+_TICKET_COLS = ", ".join(Ticket.__slots__)
 
 
 def _session(row) -> Session:
@@ -400,6 +429,69 @@ class SQLiteStorage:
         )
         return tuple(row) if row else None
 
+    # -- tickets --------------------------------------------------------------------------------
+    async def open_ticket(self, platform: str, community: str | None, user_id: str, chat_id: str | None,
+                          question: str, lang: str, log_id: int | None, now: float) -> int:
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = await db.execute(
+                    "INSERT INTO tickets (platform, community, user_id, chat_id, question, lang, log_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (platform, community, str(user_id), None if chat_id is None else str(chat_id), question, lang, log_id, now),
+                )
+                tid = int(cur.lastrowid)
+                await db.execute("COMMIT")
+                return tid
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        row = await self._one(f"SELECT {_TICKET_COLS} FROM tickets WHERE id = ?", (int(ticket_id),))
+        return Ticket(*row) if row else None
+
+    async def tickets(self, status: str | None = "open", platform: str | None = None, limit: int = 50) -> list[Ticket]:
+        where, args = [], []
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if platform:
+            where.append("platform = ?")
+            args.append(platform)
+        sql = f"SELECT {_TICKET_COLS} FROM tickets" + (" WHERE " + " AND ".join(where) if where else "")
+        rows = await self._all(sql + " ORDER BY created_at ASC LIMIT ?", (*args, int(limit)))
+        return [Ticket(*r) for r in rows]
+
+    async def answer_ticket(self, ticket_id: int, moderator_id: str, text: str, now: float) -> bool:
+        (n,) = await self._write([(
+            "UPDATE tickets SET status = 'answered', answer = ?, moderator_id = ?, answered_at = ? "
+            "WHERE id = ? AND status = 'open'",
+            (text, str(moderator_id), now, int(ticket_id)),
+        )])
+        return n == 1
+
+    async def close_ticket(self, ticket_id: int, now: float, moderator_id: str | None = None) -> bool:
+        (n,) = await self._write([(
+            "UPDATE tickets SET status = 'closed', closed_at = ?, moderator_id = COALESCE(moderator_id, ?) "
+            "WHERE id = ? AND status IN ('open', 'answered')",
+            (now, None if moderator_id is None else str(moderator_id), int(ticket_id)),
+        )])
+        return n == 1
+
+    async def purge_logs(self, before: float) -> int:
+        """Drop logged questions (and their votes) older than ``before`` (the retention period)."""
+        counts = await self._write([
+            ("DELETE FROM votes WHERE log_id IN (SELECT id FROM qa_log WHERE created_at < ?)", (before,)),
+            ("DELETE FROM qa_log WHERE created_at < ?", (before,)),
+        ])
+        return counts[1]
+
+    async def query(self, sql: str, args: tuple = ()) -> list:
+        """Read-only rows for reports."""
+        return await self._all(sql, args)
+
     # -- privacy --------------------------------------------------------------------------------
     async def forget(self, platform: str, user_id: str) -> int:
         """Delete everything stored about one user; returns the number of rows removed."""
@@ -410,6 +502,7 @@ class SQLiteStorage:
             ("DELETE FROM qa_log WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM prompts WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM prompts WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)", (platform, uid)),
+            ("DELETE FROM tickets WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)", (platform, uid)),
             ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
@@ -421,7 +514,7 @@ class SQLiteStorage:
         """Rows mentioning a user in any table (for tests and audits)."""
         uid = str(user_id)
         total = 0
-        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts"):
+        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
             (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
             total += n
         (n,) = await self._one(
