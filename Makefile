@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-EXTRAS ?= dev,telegram,discord
+EXTRAS ?= dev,telegram,discord,postgresql
 
 .PHONY: run test install dev bench eval clean
 

@@ -1,16 +1,21 @@
 """Durable state behind a small async interface: users, quiz sessions and answers, onboarding
-passes, leaderboards, and ``forget``.
+passes, leaderboards, logged questions and votes, tickets, and ``forget``.
 
 SQLite is the default: one file under ``ROLE_ADVISOR_DATA_DIR``, WAL journal, versioned schema
 migrations (``PRAGMA user_version``). Every write is one transaction; an answer is committed before
 the call returns, so killing the process at any moment loses no acknowledged answer. One connection
-is shared by the event loop's tasks and a lock keeps their transactions apart.
+is shared by the event loop's tasks and a lock keeps their transactions apart. PostgreSQL
+(``ROLE_ADVISOR_DATABASE_URL=postgresql://…``) runs the same migrations and queries for several
+instances sharing one database.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
+from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,8 @@ ENV_DATA_DIR = "ROLE_ADVISOR_DATA_DIR"
 ENV_DATABASE_URL = "ROLE_ADVISOR_DATABASE_URL"
 DB_FILE = "role-advisor.sqlite3"
 
-# Each migration is applied once, in order, in one transaction; never edit a released one.
+# Each migration is applied once, in order, in one transaction; never edit a released one. The same
+# scripts serve SQLite and PostgreSQL: {ID} and {REAL} are replaced by each dialect's types.
 MIGRATIONS: list[str] = [
     # 1: users, quizzes, onboarding
     """
@@ -29,7 +35,7 @@ MIGRATIONS: list[str] = [
         user_id TEXT NOT NULL,
         display_name TEXT,
         lang TEXT,
-        created_at REAL NOT NULL,
+        created_at {REAL} NOT NULL,
         PRIMARY KEY (platform, user_id)
     );
     CREATE TABLE quiz_sessions (
@@ -45,9 +51,9 @@ MIGRATIONS: list[str] = [
         score INTEGER NOT NULL DEFAULT 0,
         status TEXT NOT NULL DEFAULT 'active',
         passed INTEGER,
-        started_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        finished_at REAL
+        started_at {REAL} NOT NULL,
+        updated_at {REAL} NOT NULL,
+        finished_at {REAL}
     );
     CREATE INDEX quiz_sessions_user ON quiz_sessions (platform, user_id, status);
     CREATE INDEX quiz_sessions_community ON quiz_sessions (platform, community);
@@ -56,31 +62,31 @@ MIGRATIONS: list[str] = [
         item_index INTEGER NOT NULL,
         chosen INTEGER NOT NULL,
         correct INTEGER NOT NULL,
-        answered_at REAL NOT NULL,
+        answered_at {REAL} NOT NULL,
         PRIMARY KEY (session_id, item_index)
     );
     CREATE TABLE onboarding_passes (
         platform TEXT NOT NULL,
         community TEXT NOT NULL,
         user_id TEXT NOT NULL,
-        score REAL NOT NULL,
-        passed_at REAL NOT NULL,
+        score {REAL} NOT NULL,
+        passed_at {REAL} NOT NULL,
         PRIMARY KEY (platform, community, user_id)
     );
     """,
     # 2: questions asked and their votes; quiz prompts shown on a platform (polls, button messages)
     """
     CREATE TABLE qa_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {ID},
         platform TEXT NOT NULL,
         community TEXT,
         user_id TEXT,
         question TEXT NOT NULL,
         lang TEXT NOT NULL,
         topic TEXT,
-        confidence REAL NOT NULL,
+        confidence {REAL} NOT NULL,
         answered INTEGER NOT NULL,
-        created_at REAL NOT NULL
+        created_at {REAL} NOT NULL
     );
     CREATE INDEX qa_log_time ON qa_log (created_at);
     CREATE INDEX qa_log_user ON qa_log (platform, user_id);
@@ -89,7 +95,7 @@ MIGRATIONS: list[str] = [
         platform TEXT NOT NULL,
         user_id TEXT NOT NULL,
         vote INTEGER NOT NULL,
-        created_at REAL NOT NULL,
+        created_at {REAL} NOT NULL,
         PRIMARY KEY (log_id, platform, user_id)
     );
     CREATE TABLE prompts (
@@ -99,14 +105,14 @@ MIGRATIONS: list[str] = [
         item_index INTEGER NOT NULL,
         user_id TEXT NOT NULL,
         chat_id TEXT,
-        created_at REAL NOT NULL,
+        created_at {REAL} NOT NULL,
         PRIMARY KEY (platform, prompt_id)
     );
     """,
     # 3: hand-off tickets to moderators
     """
     CREATE TABLE tickets (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {ID},
         platform TEXT NOT NULL,
         community TEXT,
         user_id TEXT NOT NULL,
@@ -117,9 +123,9 @@ MIGRATIONS: list[str] = [
         status TEXT NOT NULL DEFAULT 'open',
         answer TEXT,
         moderator_id TEXT,
-        created_at REAL NOT NULL,
-        answered_at REAL,
-        closed_at REAL
+        created_at {REAL} NOT NULL,
+        answered_at {REAL},
+        closed_at {REAL}
     );
     CREATE INDEX tickets_status ON tickets (status, platform);
     CREATE INDEX tickets_user ON tickets (platform, user_id);
@@ -168,14 +174,21 @@ def default_sqlite_path() -> Path:
     return Path(base) / DB_FILE
 
 
-class SQLiteStorage:
-    """The default store. ``await store.open()`` before use, ``await store.close()`` after
-    (or ``async with SQLiteStorage(path) as store``)."""
+class _Tx:
+    """A transaction's statements: ``execute`` returns the changed-row count, ``fetchone`` a tuple."""
 
-    def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path is not None else default_sqlite_path()
-        self._db = None
-        self._lock = asyncio.Lock()
+    async def execute(self, sql: str, args: tuple = ()) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, args: tuple = ()):  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class BaseStorage:
+    """Every query of the application, written once in portable SQL with ``?`` placeholders; the
+    backends supply connections, transactions and the dialect's types."""
+
+    dialect = "sqlite"
 
     async def __aenter__(self):
         await self.open()
@@ -184,64 +197,16 @@ class SQLiteStorage:
     async def __aexit__(self, *exc):
         await self.close()
 
-    async def open(self) -> None:
-        import aiosqlite
+    @classmethod
+    def migration_sql(cls, script: str) -> str:
+        types = {"sqlite": ("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL"),
+                 "postgresql": ("SERIAL PRIMARY KEY", "DOUBLE PRECISION")}[cls.dialect]
+        return script.replace("{ID}", types[0]).replace("{REAL}", types[1])
 
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            await self._db.execute("PRAGMA journal_mode=WAL")
-            await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
-            await self._db.execute("PRAGMA foreign_keys=ON")
-            await self._db.execute("PRAGMA busy_timeout=10000")
-            await self._migrate()
-        except Exception as exc:  # sqlite3.Error, OSError: say which file and why
-            if self._db is not None:
-                await self._db.close()
-                self._db = None
-            raise StorageError(f"{self.path}: {exc}") from exc
-
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    async def _migrate(self) -> None:
-        cur = await self._db.execute("PRAGMA user_version")
-        (version,) = await cur.fetchone()
-        if version > len(MIGRATIONS):
-            raise StorageError(f"{self.path}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
-        for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={n};\nCOMMIT;")
-
-    async def schema_version(self) -> int:
-        cur = await self._db.execute("PRAGMA user_version")
-        return (await cur.fetchone())[0]
-
-    # -- helpers ----------------------------------------------------------------------------------
     async def _write(self, statements: list[tuple[str, tuple]]) -> list[int]:
         """Run statements in one transaction; returns each statement's changed-row count."""
-        async with self._lock:
-            db = self._db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                counts = []
-                for sql, args in statements:
-                    cur = await db.execute(sql, args)
-                    counts.append(cur.rowcount)
-                await db.execute("COMMIT")
-                return counts
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
-
-    async def _one(self, sql: str, args: tuple = ()) -> Any:
-        cur = await self._db.execute(sql, args)
-        return await cur.fetchone()
-
-    async def _all(self, sql: str, args: tuple = ()) -> list:
-        cur = await self._db.execute(sql, args)
-        return list(await cur.fetchall())
+        async with self._tx() as tx:
+            return [await tx.execute(sql, args) for sql, args in statements]
 
     # -- users ----------------------------------------------------------------------------------
     async def touch_user(self, platform: str, user_id: str, now: float, display_name: str | None = None) -> None:
@@ -293,28 +258,21 @@ class SQLiteStorage:
     async def record_answer(self, session_id: str, item_index: int, chosen: int, correct: bool, now: float) -> bool:
         """Store one answer and update the session's tally, atomically. False when that item of
         that session was already answered (a double click) or the session is not active."""
-        async with self._lock:
-            db = self._db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await db.execute(
-                    "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
-                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
-                    "ON CONFLICT (session_id, item_index) DO NOTHING",
-                    (session_id, item_index, chosen, int(correct), now, session_id),
-                )
-                if cur.rowcount != 1:
-                    await db.execute("ROLLBACK")
-                    return False
-                await db.execute(
-                    "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
-                    (int(correct), now, session_id),
-                )
-                await db.execute("COMMIT")
-                return True
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self._tx() as tx:
+            n = await tx.execute(
+                "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
+                "SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS {REAL}) "
+                "WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
+                "ON CONFLICT (session_id, item_index) DO NOTHING".replace("{REAL}", self._real),
+                (session_id, item_index, chosen, int(correct), now, session_id),
+            )
+            if n != 1:
+                return False
+            await tx.execute(
+                "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
+                (int(correct), now, session_id),
+            )
+            return True
 
     async def answers(self, session_id: str) -> list[tuple[int, int, bool]]:
         rows = await self._all(
@@ -369,7 +327,7 @@ class SQLiteStorage:
             where.append("s.community = ?")
             args.append(community)
         sql = (
-            "SELECT s.platform, s.user_id, u.display_name, SUM(s.score) AS points, COUNT(*) AS quizzes "
+            "SELECT s.platform, s.user_id, MAX(u.display_name), SUM(s.score) AS points, COUNT(*) AS quizzes "
             "FROM quiz_sessions s LEFT JOIN users u ON u.platform = s.platform AND u.user_id = s.user_id "
             "WHERE s.answered > 0" + "".join(f" AND {w}" for w in where) +
             " GROUP BY s.platform, s.user_id ORDER BY points DESC, quizzes ASC, MIN(s.started_at) ASC LIMIT ?"
@@ -380,28 +338,21 @@ class SQLiteStorage:
     # -- questions, votes, prompts ----------------------------------------------------------------
     async def log_question(self, platform: str, community: str | None, user_id: str | None, question: str,
                            lang: str, topic: str | None, confidence: float, answered: bool, now: float) -> int:
-        async with self._lock:
-            db = self._db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await db.execute(
-                    "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (platform, community, None if user_id is None else str(user_id), question, lang, topic,
-                     float(confidence), int(answered), now),
-                )
-                rid = cur.lastrowid
-                await db.execute("COMMIT")
-                return int(rid)
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (platform, community, None if user_id is None else str(user_id), question, lang, topic,
+                 float(confidence), int(answered), now),
+            )
+            return int(row[0])
 
     async def vote(self, log_id: int, platform: str, user_id: str, vote: int, now: float) -> bool:
         """Record (or change) a user's 👍 (+1) / 👎 (-1) on a logged answer. False if no such answer."""
         (n,) = await self._write([(
             "INSERT INTO votes (log_id, platform, user_id, vote, created_at) "
-            "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM qa_log WHERE id = ?) "
+            "SELECT CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS " + self._real + ") "
+            "WHERE EXISTS (SELECT 1 FROM qa_log WHERE id = ?) "
             "ON CONFLICT (log_id, platform, user_id) DO UPDATE SET vote = excluded.vote, created_at = excluded.created_at",
             (int(log_id), platform, str(user_id), 1 if vote > 0 else -1, now, int(log_id)),
         )])
@@ -409,7 +360,8 @@ class SQLiteStorage:
 
     async def votes_for(self, log_id: int) -> tuple[int, int]:
         row = await self._one(
-            "SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes WHERE log_id = ?", (int(log_id),)
+            "SELECT COALESCE(SUM(CASE WHEN vote > 0 THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN vote < 0 THEN 1 ELSE 0 END), 0) FROM votes WHERE log_id = ?", (int(log_id),)
         )
         return int(row[0]), int(row[1])
 
@@ -432,21 +384,13 @@ class SQLiteStorage:
     # -- tickets --------------------------------------------------------------------------------
     async def open_ticket(self, platform: str, community: str | None, user_id: str, chat_id: str | None,
                           question: str, lang: str, log_id: int | None, now: float) -> int:
-        async with self._lock:
-            db = self._db
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = await db.execute(
-                    "INSERT INTO tickets (platform, community, user_id, chat_id, question, lang, log_id, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (platform, community, str(user_id), None if chat_id is None else str(chat_id), question, lang, log_id, now),
-                )
-                tid = int(cur.lastrowid)
-                await db.execute("COMMIT")
-                return tid
-            except BaseException:
-                await db.execute("ROLLBACK")
-                raise
+        async with self._tx() as tx:
+            row = await tx.fetchone(
+                "INSERT INTO tickets (platform, community, user_id, chat_id, question, lang, log_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (platform, community, str(user_id), None if chat_id is None else str(chat_id), question, lang, log_id, now),
+            )
+            return int(row[0])
 
     async def get_ticket(self, ticket_id: int) -> Ticket | None:
         row = await self._one(f"SELECT {_TICKET_COLS} FROM tickets WHERE id = ?", (int(ticket_id),))
@@ -524,6 +468,187 @@ class SQLiteStorage:
         return total + n
 
 
+class _SQLiteTx(_Tx):
+    def __init__(self, db):
+        self.db = db
+
+    async def execute(self, sql: str, args: tuple = ()) -> int:
+        cur = await self.db.execute(sql, args)
+        return cur.rowcount
+
+    async def fetchone(self, sql: str, args: tuple = ()):
+        cur = await self.db.execute(sql, args)
+        return await cur.fetchone()
+
+
+class SQLiteStorage(BaseStorage):
+    """The default store. ``await store.open()`` before use, ``await store.close()`` after
+    (or ``async with SQLiteStorage(path) as store``)."""
+
+    dialect = "sqlite"
+    _real = "REAL"
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_sqlite_path()
+        self._db = None
+        self._lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage({str(self.path)!r})"
+
+    async def open(self) -> None:
+        import aiosqlite
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
+            await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA busy_timeout=10000")
+            await self._migrate()
+        except Exception as exc:  # sqlite3.Error, OSError: say which file and why
+            if self._db is not None:
+                await self._db.close()
+                self._db = None
+            raise StorageError(f"{self.path}: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise StorageError(f"{self.path}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
+        for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            sql = self.migration_sql(script)
+            await self._db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={n};\nCOMMIT;")
+
+    async def schema_version(self) -> int:
+        cur = await self._db.execute("PRAGMA user_version")
+        return (await cur.fetchone())[0]
+
+    @asynccontextmanager
+    async def _tx(self):
+        async with self._lock:
+            db = self._db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteTx(db)
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            else:
+                await db.execute("COMMIT")
+
+    async def _one(self, sql: str, args: tuple = ()) -> Any:
+        cur = await self._db.execute(sql, args)
+        return await cur.fetchone()
+
+    async def _all(self, sql: str, args: tuple = ()) -> list:
+        cur = await self._db.execute(sql, args)
+        return list(await cur.fetchall())
+
+
+@lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1, $2, …`` (our SQL has no ``?`` inside literals)."""
+    n = 0
+
+    def repl(_m):
+        nonlocal n
+        n += 1
+        return f"${n}"
+
+    return re.sub(r"\?", repl, sql)
+
+
+class _PGTx(_Tx):
+    def __init__(self, conn):
+        self.conn = conn
+
+    async def execute(self, sql: str, args: tuple = ()) -> int:
+        status = await self.conn.execute(_pg_sql(sql), *args)
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def fetchone(self, sql: str, args: tuple = ()):
+        row = await self.conn.fetchrow(_pg_sql(sql), *args)
+        return tuple(row) if row is not None else None
+
+
+class PostgresStorage(BaseStorage):
+    """PostgreSQL behind the same interface (``ROLE_ADVISOR_DATABASE_URL=postgresql://…``), for several
+    instances sharing one database. Migrations run under an advisory lock, so instances starting
+    together apply each one once."""
+
+    dialect = "postgresql"
+    _real = "DOUBLE PRECISION"
+    _MIGRATION_LOCK = 727_274_001
+
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 10):
+        self.url = url
+        self.min_size, self.max_size = min_size, max_size
+        self._pool = None
+
+    def __repr__(self) -> str:  # never show the password
+        return "PostgresStorage(" + re.sub(r"//[^@/]*@", "//***@", self.url) + ")"
+
+    async def open(self) -> None:
+        try:
+            import asyncpg
+        except ImportError as exc:
+            raise StorageError("PostgreSQL needs the postgresql extra: pip install 'role-advisor[postgresql]'") from exc
+        try:
+            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size)
+            await self._migrate()
+        except StorageError:
+            raise
+        except Exception as exc:
+            if self._pool is not None:
+                await self._pool.close()
+                self._pool = None
+            raise StorageError(f"{self!r}: {type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _migrate(self) -> None:
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", self._MIGRATION_LOCK)
+                await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                version = await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0
+                if version > len(MIGRATIONS):
+                    raise StorageError(f"{self!r}: schema version {version} is newer than this program ({len(MIGRATIONS)})")
+                for n, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                    await conn.execute(self.migration_sql(script))
+                    await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", n)
+
+    async def schema_version(self) -> int:
+        async with self._pool.acquire() as conn:
+            return await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0
+
+    @asynccontextmanager
+    async def _tx(self):
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                yield _PGTx(conn)
+
+    async def _one(self, sql: str, args: tuple = ()) -> Any:
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(_pg_sql(sql), *args)
+            return tuple(row) if row is not None else None
+
+    async def _all(self, sql: str, args: tuple = ()) -> list:
+        async with self._pool.acquire() as conn:
+            return [tuple(r) for r in await conn.fetch(_pg_sql(sql), *args)]
+
+
 def open_storage(url: str | None = None):
     """The configured store (not yet opened): ``ROLE_ADVISOR_DATABASE_URL`` (``sqlite:///path``),
     else SQLite under ``ROLE_ADVISOR_DATA_DIR``."""
@@ -533,5 +658,5 @@ def open_storage(url: str | None = None):
     if url.startswith("sqlite:///"):
         return SQLiteStorage(url[len("sqlite:///"):])
     if url.startswith(("postgresql://", "postgres://")):
-        raise StorageError("PostgreSQL storage is not available in this version; use SQLite (unset ROLE_ADVISOR_DATABASE_URL)")
-    raise StorageError(f"unsupported database URL scheme in {ENV_DATABASE_URL} (use sqlite:///path)")
+        return PostgresStorage(url)
+    raise StorageError(f"unsupported database URL scheme in {ENV_DATABASE_URL} (use sqlite:///path or postgresql://…)")

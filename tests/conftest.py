@@ -42,3 +42,37 @@ def cli_cmd():
     """The installed console script, or the module form next to this interpreter."""
     exe = pathlib.Path(sys.executable).with_name("role-advisor")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "adapters"]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server on 127.0.0.1 for the whole session, or a visible skip where none can run."""
+    from pg_server import PgServer, PgUnavailable
+
+    try:
+        server = PgServer().start()
+    except PgUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def pg_url(pg_server):
+    """A fresh, empty database on the session's server."""
+    return await pg_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request, tmp_path):
+    """The storage backends, each opened on an empty database."""
+    from bot.storage import PostgresStorage, SQLiteStorage
+
+    if request.param == "sqlite":
+        s = SQLiteStorage(tmp_path / "db.sqlite3")
+    else:
+        server = request.getfixturevalue("pg_server")
+        s = PostgresStorage(await server.new_database())
+    await s.open()
+    yield s
+    await s.close()

@@ -22,14 +22,6 @@ class Clock:
         return self.t
 
 
-@pytest.fixture
-async def store(tmp_path):
-    s = SQLiteStorage(tmp_path / "db.sqlite3")
-    await s.open()
-    yield s
-    await s.close()
-
-
 def service(advisor, store, clock=None, **kw):
     settings = QuizSettings(**kw)
     return QuizService(advisor, store, settings, clock or Clock())
