@@ -186,6 +186,28 @@ async def _report(args) -> int:
     return EXIT_OK
 
 
+def cmd_health(args) -> int:
+    """For container health checks: the knowledge base loads and the data store answers."""
+    return asyncio.run(_health(args))
+
+
+async def _health(args) -> int:
+    from adapters.cli import _load
+    from bot.storage import StorageError, open_storage
+
+    _load(args)
+    try:
+        store = open_storage()
+        await store.open()
+        await store.schema_version()
+        await store.close()
+    except StorageError as exc:
+        print(t("cli.storage_error", "en", error=exc), file=sys.stderr)
+        return 1
+    print("ok")
+    return EXIT_OK
+
+
 def register(sub, common) -> None:
     q = sub.add_parser("quiz", help="play a quiz in the terminal, or print generated items (--json)")
     q.add_argument("--json", action="store_true", help="print N generated items as JSON Lines and exit")
@@ -214,6 +236,10 @@ def register(sub, common) -> None:
     r.add_argument("--lang", choices=("en", "hu"), default="en")
     r.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     r.set_defaults(func=cmd_report)
+
+    h = sub.add_parser("health", help="exit 0 when the knowledge base loads and the data store answers")
+    common(h)
+    h.set_defaults(func=cmd_health)
 
     f = sub.add_parser("forget", help="delete everything stored about a user (default: you, in the terminal)")
     f.add_argument("--platform", default="cli")
