@@ -4,20 +4,28 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXTRAS ?= dev,telegram,discord,postgresql
 
-.PHONY: run test install dev bench eval clean
+.PHONY: run test install dev bench eval clean FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# A strict editable install: the package in .venv links to these files (no import hook slowing
+# every start); it is redone when a file is added or removed, which a link tree cannot see.
+SOURCES = $(wildcard bot/*.py adapters/*.py knowledge/*.yaml knowledge/*.py)
+EDITABLE = --config-settings editable_mode=strict
+
+$(VENV)/.sources: FORCE | $(BIN)/python
+	@echo "$(SOURCES)" | cmp -s - $@ || echo "$(SOURCES)" > $@
+
 # The runtime install: the core only (no Telegram or Discord libraries).
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e . --config-settings editable_mode=compat
+$(VENV)/.installed: pyproject.toml $(VENV)/.sources | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
 	touch $@
 
 # Everything the tests need: the core, the platform extras and the dev tools.
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" --config-settings editable_mode=compat
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.sources | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(EDITABLE)
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -33,6 +41,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ask.py
 	$(BIN)/python benchmarks/bench_quiz.py
 	$(BIN)/python benchmarks/bench_telegram.py
+	$(BIN)/python benchmarks/bench_webhook_pg.py
 
 eval: $(VENV)/.installed
 	$(BIN)/python -c "import json,sys; [print(json.loads(l)['q']) for l in open('tests/data/questions.public.jsonl')]" \

@@ -202,7 +202,7 @@ def _platform_module(name: str, extra: str):
     except ImportError as exc:
         missing = getattr(exc, "name", "") or ""
         if missing.split(".")[0] in ("telegram", "discord"):
-            print(f"This needs the {extra} extra: pip install 'role-advisor[{extra}]'", file=sys.stderr)
+            print(t("err.needs_extra", "en", extra=extra), file=sys.stderr)
             raise SystemExit(EXIT_USAGE) from None
         raise
 

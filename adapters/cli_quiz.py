@@ -1,7 +1,6 @@
 """``role-advisor quiz``, ``leaderboard`` and ``forget``: the terminal face of the core's quiz engine."""
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import sys
@@ -47,6 +46,8 @@ def cmd_quiz(args) -> int:
     if kinds and any(k not in KINDS for k in kinds):
         print(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"), file=sys.stderr)
         return EXIT_USAGE
+    import asyncio
+
     return asyncio.run(_play(advisor, args, lang, kinds, _lines(sys.stdin)))
 
 
@@ -98,6 +99,8 @@ async def _play(advisor, args, lang, kinds, lines) -> int:
 
 
 def cmd_leaderboard(args) -> int:
+    import asyncio
+
     return asyncio.run(_leaderboard(args))
 
 
@@ -124,6 +127,8 @@ async def _leaderboard(args) -> int:
 
 
 def cmd_forget(args) -> int:
+    import asyncio
+
     return asyncio.run(_forget(args))
 
 
@@ -148,6 +153,8 @@ async def _forget(args) -> int:
 
 
 def cmd_report(args) -> int:
+    import asyncio
+
     return asyncio.run(_report(args))
 
 
@@ -164,7 +171,7 @@ async def _report(args) -> int:
         try:
             since = dt.datetime.fromisoformat(args.since).replace(tzinfo=dt.timezone.utc).timestamp()
         except ValueError:
-            print(f"--since wants a date like 2026-11-01, not {args.since!r}", file=sys.stderr)
+            print(t("err.since_format", lang, value=args.since), file=sys.stderr)
             return EXIT_USAGE
     try:
         store = open_storage()
@@ -188,6 +195,8 @@ async def _report(args) -> int:
 
 def cmd_health(args) -> int:
     """For container health checks: the knowledge base loads and the data store answers."""
+    import asyncio
+
     return asyncio.run(_health(args))
 
 
@@ -204,7 +213,7 @@ async def _health(args) -> int:
     except StorageError as exc:
         print(t("cli.storage_error", "en", error=exc), file=sys.stderr)
         return 1
-    print("ok")
+    print(t("health.ok", "en"))
     return EXIT_OK
 
 

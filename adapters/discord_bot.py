@@ -612,10 +612,9 @@ def main(args) -> int:
     try:
         bot.run(token, log_handler=handler, log_level=logging.INFO)
     except discord.LoginFailure:
-        print(f"Discord refused the token in {TOKEN_ENV} (not printed).", file=sys.stderr)
+        print(t("err.discord_token_refused", "en", var=TOKEN_ENV), file=sys.stderr)
         return 2
     except discord.PrivilegedIntentsRequired:
-        print("Enable the Server Members intent for the bot in the Developer Portal, or set DISCORD_MEMBERS_INTENT=0 "
-              "(onboarding on join is then off).", file=sys.stderr)
+        print(t("err.discord_intents", "en"), file=sys.stderr)
         return 2
     return 0

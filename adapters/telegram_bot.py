@@ -506,7 +506,8 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or DEFAULT_BASE_URL)
-        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate or _max_rate(), max_retries=max_retries))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate or _max_rate(), max_retries=max_retries,
+                                     group_max_rate=20 if not max_rate else max(20, max_rate)))
         .concurrent_updates(concurrency)
         .connection_pool_size(concurrency + 4)
         .post_init(post_init)
@@ -594,6 +595,7 @@ def main(args) -> int:
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except TelegramError as exc:  # e.g. the token was refused: say so without printing it
-        print(f"Telegram refused to start: {type(exc).__name__}: {str(exc).replace(token, '<token>')}", file=sys.stderr)
+        error = f"{type(exc).__name__}: {str(exc).replace(token, '<token>')}"
+        print(t("err.telegram_refused", "en", error=error), file=sys.stderr)
         return 1
     return 0

@@ -389,6 +389,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.chart_questions": {"en": "Questions per day", "hu": "Kérdések naponta"},
     "report.chart_answered": {"en": "Answered share per day", "hu": "Megválaszolt arány naponta"},
     "report.chart_satisfaction": {"en": "Satisfaction per day (share of 👍)", "hu": "Elégedettség naponta (👍 aránya)"},
+    "err.needs_extra": {
+        "en": "This needs the {extra} extra: pip install 'role-advisor[{extra}]'",
+        "hu": "Ehhez a(z) {extra} kiegészítő kell: pip install 'role-advisor[{extra}]'",
+    },
+    "err.since_format": {
+        "en": "--since wants a date like 2026-11-01, not {value!r}",
+        "hu": "A --since dátumot vár, például 2026-11-01, nem ezt: {value!r}",
+    },
+    "err.telegram_refused": {
+        "en": "Telegram refused to start: {error}",
+        "hu": "A Telegram nem engedte elindulni a botot: {error}",
+    },
+    "err.discord_token_refused": {
+        "en": "Discord refused the token in {var} (not printed).",
+        "hu": "A Discord elutasította a(z) {var} tokent (nem íródik ki).",
+    },
+    "err.discord_intents": {
+        "en": "Enable the Server Members intent for the bot in the Developer Portal, or set DISCORD_MEMBERS_INTENT=0 (onboarding on join is then off).",
+        "hu": "Kapcsold be a Server Members intentet a Developer Portalon, vagy állítsd be: DISCORD_MEMBERS_INTENT=0 (ekkor nincs belépéskori bevezető kvíz).",
+    },
+    "health.ok": {"en": "ok", "hu": "rendben"},
     # -- terminal chat --------------------------------------------------------------------------
     "cli.welcome": {
         "en": "Role Advisor — {title}. Ask about the role in English or Hungarian. /help for commands, /quit to leave.",
