@@ -15,6 +15,7 @@ The best topic above a threshold wins; topics close behind it are offered as alt
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 
@@ -278,12 +279,9 @@ def build_index(profile: Profile) -> Index:
     ix.vocab = sorted(df)
     ix.vocab_set = frozenset(df)
     ix.name_strings = [" ".join(ph.stems) for ph in ix.names]
-    en_only = {w for w in lang_words["en"] - lang_words["hu"] if len(w) > 2}
-    hu_only = {w for w in lang_words["hu"] - lang_words["en"] if len(w) > 2}
-    ix.lang_vocab = {
-        "en": frozenset(en_only | {stem(w) for w in en_only}),
-        "hu": frozenset(hu_only | {stem(w) for w in hu_only}),
-    }
+    # words (and their stems) that only one language uses: "list" is English even though "lista" is not
+    forms = {lang: {f for w in words if len(w) > 2 for f in (w, stem(w))} for lang, words in lang_words.items()}
+    ix.lang_vocab = {"en": frozenset(forms["en"] - forms["hu"]), "hu": frozenset(forms["hu"] - forms["en"])}
     ix.topics = tuple(dict.fromkeys(ph.topic for ph in ix.names)) + tuple(
         t for t in ix.content if t not in {ph.topic for ph in ix.names}
     )
@@ -347,11 +345,20 @@ def similar(ix: Index, word: str) -> dict[str, float]:
         ):
             if cand not in out:
                 out[cand] = 0.95 * score / 100
-        # an indexed stem extends the query word ("integr" typed for "integracio")
-        if len(word) >= 6:
-            for cand in ix.vocab:
-                if cand.startswith(word) and cand not in out and len(word) / len(cand) >= 0.6:
-                    out[cand] = 0.85
+        # an indexed stem extends the query word ("moder" of "moderate" for "moderation")
+        lo = bisect.bisect_left(ix.vocab, word)
+        for cand in ix.vocab[lo:lo + 40]:
+            if not cand.startswith(word):
+                break
+            if cand not in out and len(word) / len(cand) >= 0.5:
+                out[cand] = 0.85
+    if not out and len(word) >= 8:
+        # a compound of two indexed words typed as one ("jegykezeles" = jegy + kezeles)
+        for i in range(4, len(word) - 3):
+            a, b = word[:i], stem(word[i:])
+            if a in ix.vocab_set and b in ix.vocab_set and len(b) >= 4:
+                out[a] = out[b] = 0.75
+                break
     if len(ix.sim_cache) >= _SIM_CACHE_MAX:
         ix.sim_cache.clear()
     ix.sim_cache[word] = out
