@@ -24,6 +24,27 @@ def _lang(args) -> str:
     return args.lang if args.lang in ("en", "hu") else "en"
 
 
+def _run_with_store(lang: str, work) -> int:
+    """Open the configured store, ``await work(store)``, close it; a clear line if it cannot open."""
+    import asyncio
+
+    from bot.storage import StorageError, open_storage
+
+    async def go() -> int:
+        try:
+            store = open_storage()
+            await store.open()
+        except StorageError as exc:
+            print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(go())
+
+
 def cmd_quiz(args) -> int:
     from adapters.cli import _lines, _load
     from bot.quiz import KINDS, QuizError, QuizGenerator
@@ -46,124 +67,85 @@ def cmd_quiz(args) -> int:
     if kinds and any(k not in KINDS for k in kinds):
         print(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"), file=sys.stderr)
         return EXIT_USAGE
-    import asyncio
-
-    return asyncio.run(_play(advisor, args, lang, kinds, _lines(sys.stdin)))
-
-
-async def _play(advisor, args, lang, kinds, lines) -> int:
     from bot.config import ConfigError, QuizSettings
-    from bot.quizzes import QuizService
-    from bot.storage import StorageError, open_storage
 
     try:
         settings = QuizSettings.from_env()
-        store = open_storage()
-        await store.open()
-    except (ConfigError, StorageError) as exc:
+    except ConfigError as exc:
         print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
         return EXIT_USAGE
+    return _run_with_store(lang, lambda store: _play(advisor, store, settings, args, lang, kinds, _lines(sys.stdin)))
+
+
+async def _play(advisor, store, settings, args, lang, kinds, lines) -> int:
+    from bot.quizzes import QuizService
+
     interactive = sys.stdin.isatty()
-    try:
-        svc = QuizService(advisor, store, settings)
-        user = _user()
-        step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
-                               kinds=kinds, seed=args.seed)
-        print(step.message, flush=True)
+    svc = QuizService(advisor, store, settings)
+    user = _user()
+    step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
+                           kinds=kinds, seed=args.seed)
+    print(step.message, flush=True)
+    if not step.accepted:
+        return EXIT_USAGE
+    view = step.next
+    it = iter(lines)
+    while view is not None:
+        print("\n" + view.text(), flush=True)
+        prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
+        try:
+            reply = input(prompt) if interactive else next(it)
+        except (EOFError, StopIteration, KeyboardInterrupt):
+            print()
+            break
+        if reply.strip().lower() in ("q", "quit", "/quit", "exit"):
+            break
+        step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
         if not step.accepted:
-            return EXIT_USAGE
-        view = step.next
-        it = iter(lines)
-        while view is not None:
-            print("\n" + view.text(), flush=True)
-            prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
-            try:
-                reply = input(prompt) if interactive else next(it)
-            except (EOFError, StopIteration, KeyboardInterrupt):
-                print()
-                break
-            if reply.strip().lower() in ("q", "quit", "/quit", "exit"):
-                break
-            step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
-            if not step.accepted:
-                print(step.message, flush=True)
-                view = step.next
-                continue
-            print(step.feedback, flush=True)
+            print(step.message, flush=True)
             view = step.next
-            if step.final is not None:
-                print("\n" + step.final.text, flush=True)
-        return EXIT_OK
-    finally:
-        await store.close()
+            continue
+        print(step.feedback, flush=True)
+        view = step.next
+        if step.final is not None:
+            print("\n" + step.final.text, flush=True)
+    return EXIT_OK
 
 
 def cmd_leaderboard(args) -> int:
-    import asyncio
-
-    return asyncio.run(_leaderboard(args))
-
-
-async def _leaderboard(args) -> int:
     from adapters.cli import _load
     from bot.config import QuizSettings
     from bot.quizzes import QuizService
-    from bot.storage import StorageError, open_storage
 
     lang = _lang(args)
     advisor = _load(args)
-    try:
-        store = open_storage()
-        await store.open()
-    except StorageError as exc:
-        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
-        return EXIT_USAGE
-    try:
+
+    async def work(store) -> int:
         svc = QuizService(advisor, store, QuizSettings())
         print(await svc.leaderboard_text(lang, args.platform, args.community, args.limit))
-    finally:
-        await store.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    return _run_with_store(lang, work)
 
 
 def cmd_forget(args) -> int:
-    import asyncio
-
-    return asyncio.run(_forget(args))
-
-
-async def _forget(args) -> int:
     from bot.quizzes import User
-    from bot.storage import StorageError, open_storage
 
     lang = _lang(args)
-    try:
-        store = open_storage()
-        await store.open()
-    except StorageError as exc:
-        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
-        return EXIT_USAGE
-    try:
+
+    async def work(store) -> int:
         user = User(args.platform, args.user) if args.user else _user()
-        n = await store.forget(user.platform, user.user_id)
-        print(t("forget.done", lang, rows=n))
-    finally:
-        await store.close()
-    return EXIT_OK
+        print(t("forget.done", lang, rows=await store.forget(user.platform, user.user_id)))
+        return EXIT_OK
+
+    return _run_with_store(lang, work)
 
 
 def cmd_report(args) -> int:
-    import asyncio
-
-    return asyncio.run(_report(args))
-
-
-async def _report(args) -> int:
     import datetime as dt
     import time
 
     from bot import report
-    from bot.storage import StorageError, open_storage
 
     lang = _lang(args)
     since = None
@@ -173,48 +155,33 @@ async def _report(args) -> int:
         except ValueError:
             print(t("err.since_format", lang, value=args.since), file=sys.stderr)
             return EXIT_USAGE
-    try:
-        store = open_storage()
-        await store.open()
-    except StorageError as exc:
-        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
-        return EXIT_USAGE
-    try:
+
+    async def work(store) -> int:
         r = await report.compute(store, time.time(), since, args.community, args.platform)
-    finally:
-        await store.close()
-    out = {"text": lambda: report.to_text(r, lang), "json": lambda: report.to_json(r),
-           "html": lambda: report.to_html(r, lang)}[args.format]()
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(out)
-    else:
-        sys.stdout.write(out + ("\n" if not out.endswith("\n") else ""))
-    return EXIT_OK
+        out = {"text": lambda: report.to_text(r, lang), "json": lambda: report.to_json(r),
+               "html": lambda: report.to_html(r, lang)}[args.format]()
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(out)
+        else:
+            sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        return EXIT_OK
+
+    return _run_with_store(lang, work)
 
 
 def cmd_health(args) -> int:
     """For container health checks: the knowledge base loads and the data store answers."""
-    import asyncio
-
-    return asyncio.run(_health(args))
-
-
-async def _health(args) -> int:
     from adapters.cli import _load
-    from bot.storage import StorageError, open_storage
 
     _load(args)
-    try:
-        store = open_storage()
-        await store.open()
+
+    async def work(store) -> int:
         await store.schema_version()
-        await store.close()
-    except StorageError as exc:
-        print(t("cli.storage_error", "en", error=exc), file=sys.stderr)
-        return 1
-    print(t("health.ok", "en"))
-    return EXIT_OK
+        print(t("health.ok", "en"))
+        return EXIT_OK
+
+    return _run_with_store("en", work)
 
 
 def register(sub, common) -> None:

@@ -19,7 +19,7 @@ from telegram import (
 from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, CommandHandler,
+    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
     ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
 )
 

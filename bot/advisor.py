@@ -14,7 +14,7 @@ from . import answers
 from .i18n import t
 from .kb import Profile
 from .record import Record
-from .loader import DEFAULT_PROFILE, KnowledgeError, profile_files
+from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
 from .text import clean, strip_markup
 from .understand import Index, build_index, detect_lang, match
 
@@ -138,20 +138,7 @@ class Advisor:
     @classmethod
     def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
         fp = _fingerprint()
-        loaded: dict[str, tuple[Profile, Index]] = {}
-        errors = []
-        for f in profile_files(path):
-            try:
-                prof, ix = load_compiled(f, fp)
-            except KnowledgeError as exc:
-                errors.append(str(exc))
-                continue
-            if prof.id in loaded:
-                errors.append(f"{f}: id: profile id {prof.id!r} is used by another file too")
-                continue
-            loaded[prof.id] = (prof, ix)
-        if errors:
-            raise KnowledgeError("\n".join(errors))
+        loaded = load_each(path, lambda f: load_compiled(f, fp), lambda pair: pair[0].id)
         return cls(loaded, profile)
 
     def with_profile(self, profile_id: str) -> "Advisor":

@@ -127,20 +127,27 @@ def load_profile(path: Path | str):
     return parse_profile(text, str(p))
 
 
-def load_profiles(path: Path | str | None = None) -> dict:
-    """All profiles at ``path`` by id; every problem of every file in one error."""
-    profiles: dict = {}
+def load_each(path, load_one, id_of) -> dict:
+    """``load_one`` applied to every profile file at ``path``, by profile id (``id_of(result)``);
+    every problem of every file reported together in one :class:`KnowledgeError`."""
+    loaded: dict = {}
     errors: list[str] = []
     for f in profile_files(path):
         try:
-            prof = load_profile(f)
+            result = load_one(f)
         except KnowledgeError as exc:
             errors.append(str(exc))
             continue
-        if prof.id in profiles:
-            errors.append(f"{f}: id: profile id {prof.id!r} is used by another file too")
+        pid = id_of(result)
+        if pid in loaded:
+            errors.append(f"{f}: id: profile id {pid!r} is used by another file too")
             continue
-        profiles[prof.id] = prof
+        loaded[pid] = result
     if errors:
         raise KnowledgeError("\n".join(errors))
-    return profiles
+    return loaded
+
+
+def load_profiles(path: Path | str | None = None) -> dict:
+    """All profiles at ``path`` by id, validated with the schema (no cache)."""
+    return load_each(path, load_profile, lambda prof: prof.id)

@@ -2,7 +2,6 @@
 set and our own set pass; codes in any spelling; out-of-scope questions are declined."""
 import json
 import sys
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest

@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import subprocess
-from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 

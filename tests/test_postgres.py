@@ -52,7 +52,7 @@ async def test_two_instances_write_answers_and_tickets_at_once(pg_url, advisor):
     assert answers == 1000 and tally == 1000
     # the same button pressed on both instances at once counts once
     u = User("telegram", "dup")
-    step = await s1.start(u, "big", "en", count=2, seed=1)
+    await s1.start(u, "big", "en", count=2, seed=1)
     both = await asyncio.gather(s1.answer(u, 0, index=0), s2.answer(u, 0, index=0))
     assert sum(s.accepted for s in both) == 1
     ids = await asyncio.gather(*(
