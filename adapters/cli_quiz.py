@@ -77,6 +77,52 @@ def cmd_quiz(args) -> int:
     return _run_with_store(lang, lambda store: _play(advisor, store, settings, args, lang, kinds, _lines(sys.stdin)))
 
 
+def _pick_with_keys(view, lang) -> str | int | None:
+    """On a terminal: ↑/↓ move, Enter chooses, 1-4 choose at once, q quits. Returns an option
+    index (int), "q", or None when the terminal cannot be put in raw mode (then type answers)."""
+    try:
+        import termios
+        import tty
+    except ImportError:  # not a POSIX terminal
+        return None
+    fd = sys.stdin.fileno()
+    try:
+        old = termios.tcgetattr(fd)
+    except termios.error:
+        return None
+    n = len(view.item.options)
+    cur = 0
+    out = sys.stdout
+
+    def draw(first: bool) -> None:
+        if not first:
+            out.write(f"\x1b[{n}A")
+        for i, opt in enumerate(view.item.options):
+            mark = "›" if i == cur else " "
+            out.write(f"\r\x1b[2K {mark} {i + 1}. {opt}\n")
+        out.flush()
+
+    try:
+        tty.setcbreak(fd)  # before drawing, so no key pressed after the options appear is lost
+        print(view.progress())
+        print(view.item.question)
+        draw(True)
+        while True:
+            ch = sys.stdin.read(1)
+            if ch in ("q", "Q", "\x04"):
+                return "q"
+            if ch in ("\r", "\n"):
+                return cur
+            if ch.isdigit() and 1 <= int(ch) <= n:
+                return int(ch) - 1
+            if ch == "\x1b" and sys.stdin.read(1) == "[":
+                key = sys.stdin.read(1)
+                cur = (cur - 1) % n if key == "A" else (cur + 1) % n if key == "B" else cur
+                draw(False)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
 async def _play(advisor, store, settings, args, lang, kinds, lines) -> int:
     from bot.quizzes import QuizService
 
@@ -90,15 +136,23 @@ async def _play(advisor, store, settings, args, lang, kinds, lines) -> int:
         return EXIT_USAGE
     view = step.next
     it = iter(lines)
+    keys = interactive and sys.stdout.isatty()
     while view is not None:
-        print("\n" + view.text(), flush=True)
-        prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
+        print()
+        reply = None
         try:
-            reply = input(prompt) if interactive else next(it)
+            if keys:
+                print(t("cli.quiz_keys", lang), flush=True)
+                reply = _pick_with_keys(view, lang)
+                keys = reply is not None
+            if reply is None:
+                print(view.text(), flush=True)
+                prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
+                reply = input(prompt) if interactive else next(it)
         except (EOFError, StopIteration, KeyboardInterrupt):
             print()
             break
-        if reply.strip().lower() in ("q", "quit", "/quit", "exit"):
+        if isinstance(reply, str) and reply.strip().lower() in ("q", "quit", "/quit", "exit"):
             break
         step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
         if not step.accepted:

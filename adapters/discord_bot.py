@@ -212,6 +212,9 @@ class DiscordAdapter:
             await interaction.response.send_message(**kwargs)
 
     async def cmd_ask(self, interaction: discord.Interaction, question: str) -> None:
+        if self.svc.advisor.has_topic(question.strip()):  # an autocomplete choice: its topic id
+            await self.cmd_topic(interaction, question.strip())
+            return
         user = _user(interaction.user)
         if not self.svc.allow(user):
             lang = await self.lang_for(interaction.user, interaction.locale)

@@ -238,6 +238,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Kész: minden rólad tárolt adatot töröltem ({rows} rekord).",
     },
     "cli.quiz_choose": {"en": "Your answer (1-{n}, q to stop): ", "hu": "A válaszod (1-{n}, q: kilépés): "},
+    "cli.quiz_keys": {"en": "(↑/↓ and Enter, or 1-4; q to stop)", "hu": "(↑/↓ és Enter, vagy 1-4; q: kilépés)"},
     "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------

@@ -127,6 +127,9 @@ async def test_slash_ask_in_both_languages_and_autocomplete(dbot):
     comp = dbot.adapter.autocomplete_topics("kock", "hu", kinds=("competence",))
     assert any("Kockázatkezelés" in c.name for c in comp)
     assert ask._params["question"].autocomplete is not None
+    inter = interaction(dbot, user)
+    await ask.callback(inter, question=choices[0].value)  # picking an autocomplete choice
+    assert _sent(inter)[0]["embed"].title.startswith("E.3 Risk Management")
     assert dbot.tree.get_command("competence")._params["code"].autocomplete is not None
 
 

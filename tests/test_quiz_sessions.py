@@ -281,3 +281,39 @@ def test_cli_quiz_played_in_terminal_and_leaderboard(tmp_path):
     assert lb.returncode == 0 and "Ranglista" in lb.stdout and "kvíz" in lb.stdout
     fg = subprocess.run(cli_cmd() + ["forget"], capture_output=True, text=True, timeout=120, env=env)
     assert fg.returncode == 0 and "deleted" in fg.stdout
+
+
+def test_cli_quiz_with_arrow_keys_in_a_terminal(tmp_path):
+    """In a real terminal (a pty): ↓ then Enter picks the second option, a digit picks at once."""
+    import pty
+    import select
+    import time
+
+    env = {**os.environ, "ROLE_ADVISOR_DATA_DIR": str(tmp_path), "TERM": "xterm"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command in the terminal
+        os.execvpe(cli_cmd()[0], cli_cmd() + ["quiz", "--count", "2", "--seed", "1"], env)
+    out = b""
+
+    def read_until(marker: bytes, timeout: float = 30.0) -> None:
+        nonlocal out
+        end = time.time() + timeout
+        while marker not in out and time.time() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    read_until(b"4. ")
+    os.write(fd, b"\x1b[B")
+    read_until(b"\x1b[4A")
+    os.write(fd, b"\r")
+    read_until(b"Question 2/2")
+    read_until(b"4. ")
+    os.write(fd, b"1")
+    read_until(b"Quiz finished")
+    os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    assert "› 2." in text  # the arrow moved the marker
+    assert "Quiz finished" in text and "Question 2/2" in text
