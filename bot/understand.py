@@ -26,6 +26,7 @@ from .record import Record
 from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
 
 ANSWER_THRESHOLD = 0.68
+UNION_RECALL = 0.75
 CONTENT_MIN_SIM = 0.9
 ROLE_ONLY_SCORE = 0.75
 OOV_WEIGHT = 0.75  # share of the top idf given to a word the profile never uses
@@ -435,6 +436,10 @@ def match(ix: Index, text: str) -> Match:
     for t in best_for:
         cand.update(ix.by_stem.get(t, ()))
     names = ix.names
+    # several names of one topic may each explain part of the question ("KPIs ... measured"):
+    # precision counts every word explained by a well-matched name of the topic
+    explained: dict[str, set[str]] = {}
+    matched: list[tuple[str, float, float, set[str]]] = []
     for i in cand:
         ph = names[i]
         got = 0.0
@@ -447,17 +452,22 @@ def match(ix: Index, text: str) -> Match:
                 if hit[1] in parts:
                     used.update(parts[hit[1]])
         recall = got / ph.total
+        matched.append((ph.topic, recall, ph.weight, used))
+        if recall >= UNION_RECALL:
+            explained.setdefault(ph.topic, set()).update(used)
+    for topic, recall, weight, used in matched:
+        covered = used | explained.get(topic, set()) if recall >= UNION_RECALL else used
         if den:
             hit_w = 0.0
-            for x in used:
+            for x in covered:
                 hit_w += qw.get(x, 0.0)
             prec = hit_w / den
         else:
             prec = 1.0
         # ties go to the name that explains more of the question ("summary matrix" over "summary")
-        sc = recall * (0.5 + 0.5 * prec) * ph.weight + 0.002 * len(used)
-        if sc > scores.get(ph.topic, 0.0):
-            scores[ph.topic] = sc
+        sc = recall * (0.5 + 0.5 * prec) * weight + 0.002 * len(used)
+        if sc > scores.get(topic, 0.0):
+            scores[topic] = sc
 
     # content
     if content_q:

@@ -21,11 +21,13 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
     },
     "role:summary": {
         "en": [
+            ("summarize", 1.0), ("summarise", 1.0), ("job", 0.75), ("what is the role about", 1.0),
             ("summary", 1.0), ("summary statement", 1.0), ("overview", 1.0), ("in short", 1.0),
             ("in a nutshell", 1.0), ("describe", 0.9), ("description", 0.9), ("introduction", 0.9),
             ("what is", 0.6), ("who is", 0.6), ("what does do", 0.8),
         ],
         "hu": [
+            ("foglald össze", 1.0), ("összefoglalva", 1.0), ("foglalja össze", 1.0), ("miről szól a szerepkör", 1.0),
             ("összefoglaló", 1.0), ("összefoglalás", 1.0), ("összefoglaló nyilatkozat", 1.0),
             ("áttekintés", 1.0), ("röviden", 1.0), ("leírás", 0.9), ("mit csinál", 0.9),
             ("miről szól", 0.9), ("ki az", 0.6), ("mi az", 0.6),
@@ -52,6 +54,7 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
     },
     "role:deliverables": {
         "en": [
+            ("accountable", 0.9),
             ("deliverables", 1.0), ("deliverable", 1.0), ("outputs", 0.95),
             ("what does it deliver", 1.0), ("accountable and contributor", 1.0),
             ("contributes to", 0.9), ("results", 0.8),
@@ -83,6 +86,7 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
             ("who does it work with", 1.0), ("works with", 0.95), ("context", 0.9), ("workplace", 1.0),
         ],
         "hu": [
+            ("közeg", 1.0), ("közegben", 1.0), ("munkahely", 0.95),
             ("működik együtt", 1.0), ("együttműködik", 1.0), ("kikkel", 1.0), ("kollégák", 0.9),
             ("környezet", 1.0), ("munkakörnyezet", 1.0), ("kikkel dolgozik", 1.0),
             ("munkahelyi környezet", 1.0),
@@ -173,7 +177,7 @@ STOP_HU = {
     "szia", "helló", "köszi", "köszönöm", "tessék", "mondd", "mondj", "valamit", "vajon",
     "lenne", "lehet", "tud", "tudsz", "kb", "pl", "stb", "illetve", "ill", "ha", "akkor", "amely",
     "ami", "amit", "aki", "nagyon", "jó", "rossz", "rész", "része", "hogyan", "rendelkezik", "képes",
-    "ismeri", "tisztában", "egyes", "ennek", "annak", "ahol", "itt", "ott", "ismerni", "ismernie",
+    "ismeri", "tisztában", "egyes", "ennek", "annak", "ahol", "itt", "ott", "ismerni", "ismernie", "alapján",
     "tudnia", "tudni", "lát", "látja", "valaki", "valami", "dolog", "egyáltalán", "pontosan",
     "általában", "kellene", "kéne", "érdekel", "szeretnék", "szeretném", "tudni", "mondani",
 }
