@@ -12,6 +12,7 @@ $(BIN)/python:
 
 # A strict editable install: the package in .venv links to these files (no import hook slowing
 # every start); it is redone when a file is added or removed, which a link tree cannot see.
+# Bytecode is compiled once here: with PYTHONDONTWRITEBYTECODE set, every start would recompile.
 SOURCES = $(wildcard bot/*.py adapters/*.py knowledge/*.yaml knowledge/*.py)
 EDITABLE = --config-settings editable_mode=strict
 
@@ -21,11 +22,13 @@ $(VENV)/.sources: FORCE | $(BIN)/python
 # The runtime install: the core only (no Telegram or Discord libraries).
 $(VENV)/.installed: pyproject.toml $(VENV)/.sources | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e . $(EDITABLE)
+	$(BIN)/python -m compileall -q build >/dev/null
 	touch $@
 
 # Everything the tests need: the core, the platform extras and the dev tools.
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.sources | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]" $(EDITABLE)
+	$(BIN)/python -m compileall -q build >/dev/null
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

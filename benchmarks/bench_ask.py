@@ -67,7 +67,11 @@ def main() -> None:
         advisor.ask(q)
         bm25_top(q)
 
-    ours, theirs = [], []
+    from bot.text import clean
+    from bot.understand import match
+
+    ours, theirs, topic_only = [], [], []
+    ix = advisor.index
     for _ in range(args.rounds):
         for q in texts:
             t0 = time.perf_counter()
@@ -75,8 +79,11 @@ def main() -> None:
             t1 = time.perf_counter()
             bm25_top(q)
             t2 = time.perf_counter()
+            match(ix, clean(q))  # the matcher alone: question in, topic out, like the retriever
+            t3 = time.perf_counter()
             ours.append((t1 - t0) * 1e3)
             theirs.append((t2 - t1) * 1e3)
+            topic_only.append((t3 - t2) * 1e3)
 
     # top-1 accuracy with the grader's rules (BM25 always answers, with the full topic text)
     ans_ours = [advisor.ask(q).to_dict() for q in texts]
@@ -107,6 +114,7 @@ def main() -> None:
     print(f"questions: {len(texts)} x {args.rounds} rounds = {n} asks each")
     print(f"{'':22s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s} {'top-1 acc':>10s}")
     print(f"{'role-advisor ask':22s} {pct(ours, 50):8.3f} {pct(ours, 99):8.3f} {max(ours):8.3f} {acc(ans_ours):10.3f}")
+    print(f"{'  matcher alone':22s} {pct(topic_only, 50):8.3f} {pct(topic_only, 99):8.3f} {max(topic_only):8.3f} {'':>10s}")
     print(f"{'bm25s (same profile)':22s} {pct(theirs, 50):8.3f} {pct(theirs, 99):8.3f} {max(theirs):8.3f} {acc(ans_bm25):10.3f}")
     print(f"max RSS of this process (advisor + bm25s + numpy): {rss_mb:.0f} MB")
     print(f"one-shot process: role-advisor ask {one:.1f} ms, python -c pass {bare:.1f} ms, ratio {one / bare:.1f}x")
