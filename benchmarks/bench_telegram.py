@@ -23,7 +23,7 @@ from adapters.telegram_bot import build_application  # noqa: E402
 from bot import Advisor  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
-from telegram_stub import FakeBotAPI, private_chat, user  # noqa: E402
+from telegram_stub import FakeBotAPI, private_chat, start_app, stop_app, user  # noqa: E402
 
 QUESTIONS = ["What are the KPIs?", "Mi a C.4?", "risk management", "Which competences need B11?", "Mik a fő feladatok?"]
 
@@ -33,10 +33,7 @@ async def run(users: int, latency: float, limit: int) -> None:
     with tempfile.TemporaryDirectory() as d:
         svc = Service(Advisor.load(), SQLiteStorage(pathlib.Path(d) / "b.sqlite3"))
         app = build_application(svc, "123456:BENCH", stub.base_url)
-        await app.initialize()
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await start_app(app)
         await asyncio.sleep(0.5)
         before = len(stub.sent())
         t0 = time.perf_counter()
@@ -52,10 +49,7 @@ async def run(users: int, latency: float, limit: int) -> None:
             await asyncio.sleep(0.01)
         dt = time.perf_counter() - t0
         floods = sum(1 for m, _ in stub.calls if m == "429")
-        await app.updater.stop()
-        await app.stop()
-        await app.post_shutdown(app)
-        await app.shutdown()
+        await stop_app(app)
     await stub.stop()
     rate = len(answered) / dt
     print(f"{users} users, one question each, {latency * 1000:.0f} ms round trip, flood limit {limit}/s")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import pathlib
-import socket
 import sys
 import time
 
@@ -28,7 +27,7 @@ from bot.config import QuizSettings  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage import PostgresStorage  # noqa: E402
 from pg_server import PgServer  # noqa: E402
-from telegram_stub import FakeBotAPI, private_chat, user  # noqa: E402
+from telegram_stub import FakeBotAPI, private_chat, start_app, stop_app, user  # noqa: E402
 
 
 class IndexedStub(FakeBotAPI):
@@ -47,12 +46,6 @@ class IndexedStub(FakeBotAPI):
         return msg
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def run(users: int, questions: int) -> None:
     pg = PgServer().start()
     stub = await IndexedStub().start()
@@ -61,16 +54,10 @@ async def run(users: int, questions: int) -> None:
         url = await pg.new_database()
         advisor = Advisor.load()
         for _ in range(2):
-            port = free_port()
             svc = Service(advisor, PostgresStorage(url, max_size=20), QuizSettings(quiz_count=questions), env={})
             app = build_application(svc, "123456:LOAD", stub.base_url, max_rate=100_000)
-            await app.initialize()
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
-                                            webhook_url=f"http://127.0.0.1:{port}/telegram", secret_token="load")
+            ports.append(await start_app(app, webhook_secret="load"))
             apps.append(app)
-            ports.append(port)
         counter = iter(range(1, 10**9))
         conn = aiohttp.TCPConnector(limit=200)
         async with aiohttp.ClientSession(connector=conn) as http:
@@ -118,10 +105,7 @@ async def run(users: int, questions: int) -> None:
               f"in {dt:.1f} s = {recorded / dt:,.0f} answers/s; lost: {expected - recorded}")
     finally:
         for app in apps:
-            await app.updater.stop()
-            await app.stop()
-            await app.post_shutdown(app)
-            await app.shutdown()
+            await stop_app(app)
         await stub.stop()
         pg.stop()
 

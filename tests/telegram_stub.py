@@ -192,3 +192,33 @@ class FakeBotAPI:
                 "is_closed": False, "is_anonymous": False, "type": "quiz", "allows_multiple_answers": False,
                 "allows_revoting": False, "members_only": False, "correct_option_ids": p.get("correct_option_ids")}
         return self._message(p, poll=poll)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def start_app(app, webhook_secret: str | None = None) -> int | None:
+    """Start a built Application the way run_polling/run_webhook would (post_init included):
+    long polling against the stub, or a webhook on a free 127.0.0.1 port (returned)."""
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    if webhook_secret is None:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        return None
+    port = free_port()
+    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
+                                    webhook_url=f"http://127.0.0.1:{port}/telegram", secret_token=webhook_secret)
+    return port
+
+
+async def stop_app(app) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.post_shutdown(app)
+    await app.shutdown()

@@ -18,7 +18,7 @@ from bot.handoff import HandoffSettings  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from conftest import cli_cmd  # noqa: E402
-from telegram_stub import private_chat, user  # noqa: E402
+from telegram_stub import private_chat, start_app, user  # noqa: E402
 from test_discord import _sent, fake_user, interaction  # noqa: E402
 from test_telegram import Harness  # noqa: E402
 
@@ -52,10 +52,7 @@ async def world(advisor, tmp_path, monkeypatch):
     from adapters.telegram_bot import build_application
 
     h.app = build_application(h.service, "123456:TEST", h.stub.base_url)
-    await h.app.initialize()
-    await h.app.post_init(h.app)
-    await h.app.start()
-    await h.app.updater.start_polling(poll_interval=0, timeout=1)
+    await start_app(h.app)
 
     dstore = SQLiteStorage(db)
     dbot = create_bot(Service(advisor, dstore, QuizSettings(), clock=clock, env={}), env={})

@@ -74,29 +74,19 @@ async def test_bad_postgres_url_is_a_clear_error():
 
 async def test_telegram_webhook_two_instances_share_postgres(pg_url, advisor):
     pytest.importorskip("telegram")
-    import socket
-
     import aiohttp
 
     from adapters.telegram_bot import build_application
     from bot.service import Service
-    from telegram_stub import FakeBotAPI, private_chat, user
+    from telegram_stub import FakeBotAPI, private_chat, start_app, stop_app, user
 
     stub = await FakeBotAPI().start()
     apps, ports = [], []
     for _ in range(2):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
         svc = Service(advisor, PostgresStorage(pg_url), QuizSettings(quiz_count=3), env={})
         app = build_application(svc, "123456:TEST", stub.base_url)
-        await app.initialize()
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
-                                        webhook_url=f"http://127.0.0.1:{port}/telegram", secret_token="s3cret")
+        ports.append(await start_app(app, webhook_secret="s3cret"))
         apps.append(app)
-        ports.append(port)
     assert len(stub.sent("setWebhook")) == 2 and all(c["secret_token"] == "s3cret" for c in stub.sent("setWebhook"))
     ann = user(11, "Ann")
     uid = iter(range(1, 1000))
@@ -123,8 +113,5 @@ async def test_telegram_webhook_two_instances_share_postgres(pg_url, advisor):
         assert "3/3" in final[0]["text"]
     finally:
         for app in apps:
-            await app.updater.stop()
-            await app.stop()
-            await app.post_shutdown(app)
-            await app.shutdown()
+            await stop_app(app)
         await stub.stop()

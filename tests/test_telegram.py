@@ -11,7 +11,7 @@ from bot.config import QuizSettings  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from conftest import cli_cmd  # noqa: E402
-from telegram_stub import BOT, FakeBotAPI, group_chat, private_chat, user  # noqa: E402
+from telegram_stub import BOT, FakeBotAPI, group_chat, private_chat, start_app, stop_app, user  # noqa: E402
 
 
 class Harness:
@@ -26,17 +26,11 @@ class Harness:
         self.storage = SQLiteStorage(self.db_path)
         self.service = Service(self.advisor, self.storage, settings or QuizSettings(quiz_count=3))
         self.app = build_application(self.service, "123456:TEST-token_abc", self.stub.base_url)
-        await self.app.initialize()
-        await self.app.post_init(self.app)
-        await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0, timeout=1)
+        await start_app(self.app)
         return self
 
     async def stop(self):
-        await self.app.updater.stop()
-        await self.app.stop()
-        await self.app.post_shutdown(self.app)
-        await self.app.shutdown()
+        await stop_app(self.app)
         await self.stub.stop()
 
 
