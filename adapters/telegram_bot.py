@@ -74,7 +74,6 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             cur = f"{cur}\n{line}" if cur else line
     if cur:
         parts.append(cur)
-    # keep bold balanced if the first line's <b> was split off (it never is: lines are whole)
     return parts
 
 

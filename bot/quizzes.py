@@ -135,11 +135,10 @@ class QuizService:
         """Answer the current question of the user's quiz. ``index`` (the question shown) guards
         against a stale button; ``session_id`` against a button of an older quiz."""
         sess = await self._live_session(user)
-        lang_guess = getattr(sess, "lang", None) or "en"
-        if isinstance(sess, str):
+        if isinstance(sess, str):  # it just timed out: the message says so
             return Step(False, sess)
         if sess is None or (session_id is not None and sess.id != session_id):
-            return Step(False, t("quiz.none_active", lang_guess))
+            return Step(False, t("quiz.none_active", sess.lang if sess is not None else "en"))
         lang = sess.lang
         if index is not None and index != sess.answered:
             return Step(False, t("quiz.already_answered", lang))

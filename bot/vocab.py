@@ -191,5 +191,5 @@ EN_MARKERS = STOP_EN - {"a", "is", "be", "mi", "hi", "hello", "ok", "okay", "s",
 # Questions about these are out of scope even when another word matches (a profile has no salary).
 OUT_OF_SCOPE = {
     "salary", "salaries", "wage", "wages", "earn", "earns", "earning", "earnings", "income", "paid", "payment",
-    "fizetés", "fizetése", "fizetés", "bér", "bére", "bérezés", "kereset", "keresete", "jövedelem", "mennyit",
+    "fizetés", "fizetése", "bér", "bére", "bérezés", "kereset", "keresete", "jövedelem", "mennyit",
 }

@@ -150,8 +150,8 @@ def test_hint_breaks_ties_only(advisor):
 def test_near_ties_offer_alternatives(advisor):
     a = advisor.ask("Which competences need B11 and M01?")
     assert a.topic == "skill:B11" and "skill:M01" in a.alternatives
-    a = advisor.ask("management")
-    assert a.alternatives or not a.answered
+    a = advisor.ask("management")  # a word in many titles: answered, with the others offered
+    assert a.answered and len(a.alternatives) >= 2
 
 
 def test_answer_topic_for_buttons(advisor):

@@ -12,9 +12,6 @@ from bot.text import fold
 from conftest import cli_cmd
 from test_knowledge import EXPECTED
 
-LEVEL_RE = {"en": re.compile(r"\d"), "hu": re.compile(r"\d")}
-
-
 def _levels_of(option):
     return tuple(int(d) for d in re.findall(r"\d", option))
 
