@@ -6,6 +6,7 @@ escaped HTML with buttons, and maps polls/buttons back to quiz answers.
 """
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import os
@@ -37,6 +38,7 @@ SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MESSAGE_LIMIT = 4096
 POLL_QUESTION_LIMIT, POLL_OPTION_LIMIT, POLL_EXPLANATION_LIMIT = 300, 100, 200
 PLATFORM = "telegram"
+PROMPT_WAIT_TRIES, PROMPT_WAIT_SECONDS = 30, 0.1
 DM_COMMUNITY = "dm"
 COMMANDS = ("start", "help", "ask", "lang", "quiz", "leaderboard", "forget")
 MODERATOR_COMMANDS = ("reply", "tickets", "close", "report")
@@ -313,8 +315,15 @@ class TelegramAdapter:
         if pa is None or pa.user is None or not pa.option_ids:
             return
         prompt = await self.svc.storage.get_prompt(PLATFORM, pa.poll_id)
+        for _ in range(PROMPT_WAIT_TRIES):
+            if prompt is not None:
+                break
+            # a quick answer can arrive before the poll's record is stored (sendPoll has to
+            # return first; another instance may be storing it): wait for it a little
+            await asyncio.sleep(PROMPT_WAIT_SECONDS)
+            prompt = await self.svc.storage.get_prompt(PLATFORM, pa.poll_id)
         if prompt is None:
-            return
+            return  # not one of our quiz polls
         session_id, index, owner, chat_id = prompt
         if str(pa.user.id) != owner:
             return  # someone else's quiz poll

@@ -1,4 +1,5 @@
 """The real python-telegram-bot Application, end to end against a stand-in Bot API on 127.0.0.1."""
+import asyncio
 import os
 import subprocess
 
@@ -241,3 +242,21 @@ def test_token_checks_never_print_the_token():
     r = subprocess.run(cli_cmd() + ["telegram", "--webhook", "https://example.invalid/hook"], capture_output=True,
                        text=True, timeout=60, env={**env, "TELEGRAM_BOT_TOKEN": "123:abc"})
     assert r.returncode == 2 and "TELEGRAM_WEBHOOK_SECRET" in r.stderr
+
+
+async def test_poll_answer_arriving_before_its_poll_is_stored_counts(tg, monkeypatch):
+    """The answer can reach the bot before add_prompt has stored the poll it answers."""
+    storage = tg.storage
+    real_add = storage.add_prompt
+
+    async def slow_add(*args, **kwargs):
+        await asyncio.sleep(0.5)
+        await real_add(*args, **kwargs)
+
+    monkeypatch.setattr(storage, "add_prompt", slow_add)
+    tg.stub.command(private_chat(11), ANN, "/quiz")
+    polls = await tg.stub.wait_for(lambda s: s.sent("sendPoll"))
+    tg.stub.poll_answer("1", ANN, polls[0]["correct_option_ids"][0])  # at once, before it is stored
+    await tg.stub.wait_for(lambda s: len(s.sent("sendPoll")) >= 2)
+    sess = await storage.active_session("telegram", "11")
+    assert sess.answered == 1 and sess.score == 1
