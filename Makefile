@@ -13,7 +13,7 @@ $(BIN)/python:
 # A strict editable install: the package in .venv links to these files (no import hook slowing
 # every start); it is redone when a file is added or removed, which a link tree cannot see.
 # Bytecode is compiled once here: with PYTHONDONTWRITEBYTECODE set, every start would recompile.
-SOURCES = $(wildcard bot/*.py adapters/*.py knowledge/*.yaml knowledge/*.py)
+SOURCES = $(wildcard bot/*.py adapters/*.py knowledge/*.yaml knowledge/common/*.yaml knowledge/*.py)
 EDITABLE = --config-settings editable_mode=strict
 
 $(VENV)/.sources: FORCE | $(BIN)/python

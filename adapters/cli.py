@@ -55,12 +55,37 @@ def _plain(advisor, ans) -> str:
 
 
 # -- commands -------------------------------------------------------------------------------------
+def _parse_line(line: str) -> tuple[str, str | None]:
+    """(question, conversation id) of one input line of ``ask``: a JSON object
+    ``{"q": "...", "conversation": "c01"}``, or else the whole line as a plain question."""
+    if line.lstrip().startswith("{"):
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            return line, None
+        if isinstance(obj, dict) and isinstance(obj.get("q"), str):
+            conv = obj.get("conversation")
+            if isinstance(conv, (str, int)) and not isinstance(conv, bool):
+                return obj["q"], str(conv)[:200]
+            return obj["q"], None
+    return line, None
+
+
 def cmd_ask(args) -> int:
     advisor = _load(args)
     lang = _lang_arg(args.lang)
     questions = [" ".join(args.question)] if args.question else _lines(sys.stdin)
-    for q in questions:
-        ans = advisor.ask(q, lang=lang)
+    conversations: dict = {}
+    for line in questions:
+        q, conv = _parse_line(line) if not args.question else (line, None)
+        if conv is None:
+            ans = advisor.ask(q, lang=lang)
+        else:
+            if conv not in conversations:
+                if len(conversations) >= 10000:  # bounded: the oldest conversation is forgotten
+                    conversations.pop(next(iter(conversations)))
+                conversations[conv] = advisor.conversation()
+            ans = conversations[conv].ask(q, lang=lang)
         if args.json:
             sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
         else:
@@ -79,6 +104,7 @@ def cmd_chat(args) -> int:
             pass
     fixed = _lang_arg(args.lang)
     ui = fixed or "en"
+    conversation = advisor.conversation()
     title = advisor.profile.title.get(ui)
     print(t("cli.welcome", ui, title=title), flush=True)
     source = (lambda: input("> ")) if interactive else None
@@ -112,7 +138,7 @@ def cmd_chat(args) -> int:
             else:
                 print(t("cli.unknown_command", ui, cmd=cmd[:40]), flush=True)
             continue
-        ans = advisor.ask(text, lang=fixed)
+        ans = conversation.ask(text, lang=fixed)
         ui = ans.lang
         print(_plain(advisor, ans) + "\n", flush=True)
     print(t("cli.bye", ui), flush=True)

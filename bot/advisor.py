@@ -16,9 +16,10 @@ from .kb import Profile
 from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
 from .text import clean, strip_markup
-from .understand import Index, build_index, detect_lang, match
+from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
+from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, smalltalk
 
-__all__ = ["Advisor", "Answer", "KnowledgeError"]
+__all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
 
 ENV_CACHE = "ROLE_ADVISOR_CACHE_DIR"
 _CACHE_FORMAT = 1
@@ -28,13 +29,14 @@ _CODE_FILES = ("kb.py", "understand.py", "text.py", "vocab.py", "schema.py", "lo
 class Answer(Record):
     """One answer; ``to_dict()`` is the JSON contract of ``role-advisor ask --json``."""
 
-    __slots__ = ("question", "lang", "answered", "topic", "confidence", "answer", "alternatives")
+    __slots__ = ("question", "lang", "answered", "topic", "confidence", "answer", "alternatives", "view")
 
-    def __init__(self, question, lang, answered, topic, confidence, answer, alternatives=None):
+    def __init__(self, question, lang, answered, topic, confidence, answer, alternatives=None, view="full"):
         # written out: this runs once per question, and Record's generic __init__ is slower
         self.question, self.lang, self.answered, self.topic = question, lang, answered, topic
         self.confidence, self.answer = confidence, answer
         self.alternatives = list(alternatives) if alternatives else []
+        self.view = view  # "full", "level" or "ks": what part of a competence was shown
 
     def to_dict(self) -> dict:
         return {
@@ -68,21 +70,39 @@ def _fingerprint() -> bytes:
     return h.digest()
 
 
-def _compile(raw: bytes, name: str) -> tuple[Profile, Index]:
-    """Validate (pydantic schema), convert to the runtime model and index it."""
-    from .kb import from_schema
-    from .loader import parse_profile
-
+def _decode(raw: bytes, name: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise KnowledgeError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
-    profile = from_schema(parse_profile(text, name))
-    return profile, build_index(profile)
 
 
-def load_compiled(path: Path, fingerprint: bytes | None = None) -> tuple[Profile, Index]:
+def _compile(raw: bytes, name: str, lexicon: tuple[bytes, str] | None = None) -> tuple[Profile, Index]:
+    """Validate (pydantic schema), convert to the runtime model and index it, with the
+    conversation lexicon (small talk, other roles) when given as (bytes, file name)."""
+    from .kb import from_schema, lexicon_from_schema
+    from .loader import parse_lexicon, parse_profile
+
+    profile = from_schema(parse_profile(_decode(raw, name), name))
+    lex = None
+    if lexicon is not None:
+        lex = lexicon_from_schema(parse_lexicon(_decode(lexicon[0], lexicon[1]), lexicon[1]))
+    return profile, build_index(profile, lex)
+
+
+def read_lexicon(path=None) -> tuple[bytes, str]:
+    from .loader import lexicon_file
+
+    f = lexicon_file(path)
+    try:
+        return f.read_bytes(), str(f)
+    except OSError as exc:
+        raise KnowledgeError(f"{f}: cannot read: {exc.strerror or exc}") from exc
+
+
+def load_compiled(path: Path, fingerprint: bytes | None = None,
+                  lexicon: tuple[bytes, str] | None = None) -> tuple[Profile, Index]:
     """A profile and its index. A file is validated the first time its exact bytes are seen with
     this version of the code; the result is kept in the cache directory so later starts skip
     the schema (importing pydantic alone costs more than a whole cached start)."""
@@ -92,8 +112,9 @@ def load_compiled(path: Path, fingerprint: bytes | None = None) -> tuple[Profile
         raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     cdir = _cache_dir()
     if cdir is None:
-        return _compile(raw, str(path))
-    key = hashlib.sha256((fingerprint or _fingerprint()) + raw).hexdigest()[:32]
+        return _compile(raw, str(path), lexicon)
+    lex_raw = lexicon[0] if lexicon else b""
+    key = hashlib.sha256((fingerprint or _fingerprint()) + hashlib.sha256(lex_raw).digest() + raw).hexdigest()[:32]
     cfile = cdir / f"{path.stem}-{key}.pickle"
     try:
         with open(cfile, "rb") as fh:
@@ -102,7 +123,7 @@ def load_compiled(path: Path, fingerprint: bytes | None = None) -> tuple[Profile
             return profile, index
     except Exception:  # missing, unreadable, stale or corrupt: rebuild
         pass
-    profile, index = _compile(raw, str(path))
+    profile, index = _compile(raw, str(path), lexicon)
     try:
         import tempfile
 
@@ -138,7 +159,8 @@ class Advisor:
     @classmethod
     def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
         fp = _fingerprint()
-        loaded = load_each(path, lambda f: load_compiled(f, fp), lambda pair: pair[0].id)
+        lex = read_lexicon(path)
+        loaded = load_each(path, lambda f: load_compiled(f, fp, lex), lambda pair: pair[0].id)
         return cls(loaded, profile)
 
     def with_profile(self, profile_id: str) -> "Advisor":
@@ -148,19 +170,35 @@ class Advisor:
     def detect_lang(self, text: str, hint: str | None = None) -> str:
         return detect_lang(clean(text), self.index, hint)
 
-    def ask(self, text: object, lang: str | None = None, hint: str | None = None) -> Answer:
+    def ask(self, text: object, lang: str | None = None, hint: str | None = None,
+            context: Context | None = None) -> Answer:
         """Answer one question. ``lang`` ('en'/'hu') forces the answer language; otherwise it is
-        detected from the question, with ``hint`` (e.g. the platform's language) breaking ties."""
+        detected from the question, with the conversation's language (``context``), else ``hint``
+        (e.g. the platform's language), breaking ties. ``context`` is the conversation so far
+        (see :class:`Conversation`): follow-ups such as "what level?" resolve against it."""
         question = clean(text)
         probe = strip_markup(question)
-        if lang not in ("en", "hu"):
-            lang = detect_lang(probe, self.index, hint)
+        forced = lang in ("en", "hu")
+        if not forced:
+            lang = detect_lang(probe, self.index, context.lang if context is not None and context.lang else hint)
         prof = self.profile
         title = prof.title.get(lang)
         if not probe.strip(" ?!.,;:-"):
             return Answer(question, lang, False, None, 0.0, t("decline.empty", lang, title=title))
+        intent = smalltalk(self.index, probe)
+        if intent is not None:
+            return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, t(f"smalltalk.{intent}", lang, title=title))
 
         m = match(self.index, probe)
+        if other_role(self.index, probe):
+            if m.topic is not None or m.codes.competences or m.codes.skills:
+                topic = m.topic or self._code_topic(m)
+                if topic and self.has_topic(topic):
+                    what = self.topic_label(topic, lang)
+                    return Answer(question, lang, False, None, 0.0,
+                                  t("decline.other_role", lang, title=title, what=what), [topic])
+            return Answer(question, lang, False, None, 0.0, t("decline.other_role_any", lang, title=title))
+
         comps = [c for c in m.codes.competences if prof.competence(c)]
         absent = [c for c in m.codes.competences if not prof.competence(c)]
         skills = [s for s in m.codes.skills if prof.skill(s)]
@@ -169,7 +207,7 @@ class Advisor:
         if comps:
             topic = f"competence:{comps[0]}"
             alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
-            return self._answer(question, lang, topic, 1.0, alts, m)
+            return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context))
         if skills and not absent:
             topic = f"skill:{skills[0]}"
             alts = [f"skill:{s}" for s in skills[1:]]
@@ -179,9 +217,36 @@ class Advisor:
         if bad_skills and m.topic is None:
             codes = ", ".join(s.code for s in prof.skills)
             return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
+        turn = follow_up(m, context, self._skills_of)
+        if turn is not None:
+            topic, view = turn
+            wanted = requested_lang(m)
+            if wanted and not forced:
+                lang = wanted
+            if self.has_topic(topic):
+                return self._answer(question, lang, topic, 1.0, [], m, view)
+        if m.topic is None and not m.content and (m.want_level or m.want_ks):
+            # "what skills do I need?", "milyen szintek?": the competences with levels and codes
+            return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m)
         if m.topic is None:
             return Answer(question, lang, False, None, min(m.score, 0.99), t("decline.generic", lang, title=title))
         return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m)
+
+    def conversation(self, ttl: float = DEFAULT_TTL, clock=None) -> "Conversation":
+        """A conversation: its ``ask`` keeps the dialogue context between turns."""
+        return Conversation(self, ttl, clock)
+
+    @staticmethod
+    def _code_topic(m) -> str | None:
+        if m.codes.competences:
+            return f"competence:{m.codes.competences[0]}"
+        if m.codes.skills:
+            return f"skill:{m.codes.skills[0]}"
+        return None
+
+    def _skills_of(self, code: str) -> tuple[str, ...]:
+        comp = self.profile.competence(code)
+        return comp.ks_codes if comp else ()
 
     def answer_topic(self, topic: str, lang: str = "en", question: str = "") -> Answer:
         """The answer for a topic id, e.g. when a "did you mean" button is pressed."""
@@ -189,10 +254,13 @@ class Advisor:
             return Answer(question, lang, False, None, 0.0, t("decline.generic", lang, title=self.profile.title.get(lang)))
         return Answer(question, lang, True, topic, 1.0, self.render(topic, lang), [])
 
-    def _answer(self, question: str, lang: str, topic: str, conf: float, alts: list[str], m) -> Answer:
-        text = self.render(topic, lang, level=m.want_level, ks=m.want_ks, matrix=m.want_matrix)
+    def _answer(self, question: str, lang: str, topic: str, conf: float, alts: list[str], m,
+                view: str | None = None) -> Answer:
+        if view is None:
+            view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
+        text = self.render(topic, lang, level=view == "level", ks=view == "ks", matrix=m.want_matrix)
         alts = [a for a in dict.fromkeys(alts) if a != topic and self.has_topic(a)]
-        return Answer(question, lang, True, topic, round(conf, 3), text, alts)
+        return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
 
     def has_topic(self, topic: str) -> bool:
         kind, _, key = topic.partition(":")
@@ -248,3 +316,35 @@ _ROLE_FIELDS = (
     "title", "summary", "mission", "responsibility", "deliverables", "tasks", "environment", "kpis",
     "competences", "matrix",
 )
+
+
+def next_context(ctx: Context | None, ans: Answer, now: float) -> Context:
+    """The context after ``ans``: its language; its topic when it answered about the profile (small
+    talk and declines keep the topic before them, so "thanks! and the level?" still works)."""
+    if ans.answered and ans.topic and not ans.topic.startswith("smalltalk:"):
+        return Context(ans.lang, ans.topic, ans.view, now)
+    return Context(ans.lang, ctx.topic if ctx else None, ctx.view if ctx else "full", now)
+
+
+class Conversation:
+    """One conversation with the advisor (a terminal chat, one line of ``ask --json`` input with a
+    ``conversation`` id): each ``ask`` sees the turns before it. The context ends after ``ttl``
+    seconds without a message."""
+
+    def __init__(self, advisor: Advisor, ttl: float = DEFAULT_TTL, clock=None):
+        import time
+
+        self.advisor = advisor
+        self.ttl = ttl
+        self.clock = clock or time.monotonic
+        self.context: Context | None = None
+
+    def ask(self, text: object, lang: str | None = None, hint: str | None = None) -> Answer:
+        now = self.clock()
+        ctx = self.context
+        if ctx is not None and now - ctx.at > self.ttl:
+            ctx = None
+        ans = self.advisor.ask(text, lang=lang, hint=hint, context=ctx)
+        if ans.question.strip():
+            self.context = next_context(ctx, ans, now)
+        return ans

@@ -5,6 +5,8 @@ here; a test checks that every key has both languages and the same placeholders 
 """
 from __future__ import annotations
 
+import re
+
 LANGS = ("en", "hu")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -115,6 +117,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "A(z) {code} nem tudás/készség kódja ennek a profilnak; a kódok: {codes}.",
     },
     # -- topics (for "did you mean" lists) --------------------------------------------------------
+    # -- small talk and other roles ------------------------------------------------------------
+    "smalltalk.greeting": {
+        "en": "Hi! I'm the advisor for the e-CF {title} role profile. Ask me about its mission, tasks, KPIs or competences, for example “What are the main tasks?”",
+        "hu": "Szia! Az e-CF {title} szerepkör-profil tanácsadója vagyok. Kérdezz a küldetéséről, a feladatairól, a KPI-jairól vagy a kompetenciáiról, például: „Mik a fő feladatok?”",
+    },
+    "smalltalk.thanks": {
+        "en": "You're welcome! Ask me anything else about the {title} role.",
+        "hu": "Szívesen! Kérdezz bátran bármi mást is a(z) {title} szerepkörről.",
+    },
+    "smalltalk.help": {
+        "en": "I answer questions about the e-CF {title} role profile: its summary, mission, responsibility, deliverables, main tasks, environment and KPIs, and its e-CF competences with their proficiency levels and knowledge/skill codes (such as E.4 or B11), in English or Hungarian. Try “What are the KPIs?” or “What level is needed for E.4?”",
+        "hu": "A(z) e-CF {title} szerepkör-profilról válaszolok kérdésekre: összefoglaló, küldetés, felelősség, leszállítandó anyagok, fő feladatok, környezet és KPI-k, valamint az e-CF kompetenciák a hozzáértési szintekkel és a tudás/készség kódokkal (például E.4 vagy B11), magyarul vagy angolul. Próbáld ki: „Mik a KPI-k?” vagy „Milyen szint kell az E.4-hez?”",
+    },
+    "smalltalk.bye": {
+        "en": "Bye! Come back any time you have a question about the {title} role.",
+        "hu": "Viszlát! Gyere vissza bármikor, ha kérdésed van a(z) {title} szerepkörről.",
+    },
+    "decline.other_role": {
+        "en": "I only know one role profile, the e-CF {title}, so I can't answer that for another role. Would you like {what} of the {title} instead?",
+        "hu": "Csak egy szerepkör-profilt ismerek, a(z) e-CF {title} profilt, ezért más szerepkörről nem tudok válaszolni. Megmutassam helyette a(z) {title} szerepkörnél {what}?",
+    },
+    "decline.other_role_any": {
+        "en": "I only know one role profile, the e-CF {title}, so I can't answer that for another role. Ask me about the {title}'s mission, tasks, KPIs or competences.",
+        "hu": "Csak egy szerepkör-profilt ismerek, a(z) e-CF {title} profilt, ezért más szerepkörről nem tudok válaszolni. Kérdezz a(z) {title} küldetéséről, feladatairól, KPI-jairól vagy kompetenciáiról.",
+    },
     "topic.role:title": {"en": "the profile title", "hu": "a profil neve"},
     "topic.role:summary": {"en": "the summary statement", "hu": "az összefoglaló nyilatkozat"},
     "topic.role:mission": {"en": "the mission", "hu": "a küldetés"},
@@ -446,7 +473,45 @@ MESSAGES: dict[str, dict[str, str]] = {
 def t(key: str, lang: str, /, **values: object) -> str:
     entry = MESSAGES[key]
     text = entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    if values:
+        text = text.format(**values)
+    if lang == "hu" and "(z)" in text:
+        text = articles(text)
+    return text
+
+
+# Hungarian's definite article is "az" before a vowel sound and "a" before a consonant sound; the
+# catalogue writes "a(z)" before a value and the sound of the word that follows decides.
+_AZ = re.compile(r"\b([Aa])\(z\)(\s+)([^\s]+)")
+_VOWELS = set("aáeéiíoóöőuúüű")
+# letters read aloud with a vowel first: F "ef", L "el", M "em", N "en", R "er", S "es", X "iksz", Y "ipszilon"
+_VOWEL_NAMED = set("flmnrsxy")
+
+
+def starts_with_vowel_sound(word: str) -> bool:
+    w = word.lstrip("„“\"'([«")
+    if not w:
+        return False
+    first = w[0].lower()
+    if first.isdigit():
+        # 1 egy, 5 öt (and 1000 ezer, 50 ötven …); every other digit starts with a consonant
+        return first in "15"
+    code = len(w) > 1 and (w[1].isdigit() or (w[1] in ".-" and len(w) > 2 and w[2].isdigit()))
+    if code or (len(w) == 1 and w.isalpha()) or (w.isupper() and len(w) <= 5 and w.isalpha()):
+        return first in _VOWELS or first in _VOWEL_NAMED  # read letter by letter: "E.4", "M01", "ICT"
+    return first in _VOWELS
+
+
+def articles(text: str) -> str:
+    """Resolve every "a(z) X" to "a X" or "az X" by the first sound of X."""
+
+    def repl(m: re.Match) -> str:
+        art = "az" if starts_with_vowel_sound(m.group(3)) else "a"
+        if m.group(1) == "A":
+            art = art.capitalize()
+        return f"{art}{m.group(2)}{m.group(3)}"
+
+    return _AZ.sub(repl, text)
 
 
 def join_list(items: list[str], lang: str, word: str = "label.and") -> str:

@@ -65,15 +65,15 @@ class Profile(Record):
     __slots__ = (
         "id", "framework", "published", "title", "alternative_names", "summary", "mission",
         "responsibility", "accountable", "contributor", "tasks", "environment", "kpis", "areas",
-        "skills", "competences", "matrix", "discrepancies", "_by_code"
+        "skills", "competences", "matrix", "discrepancies", "examples", "concepts", "_by_code"
     )
-    _defaults = {"matrix": (), "discrepancies": (), "_by_code": dict}
+    _defaults = {"matrix": (), "discrepancies": (), "examples": (), "concepts": (), "_by_code": dict}
     # Fields: id: str; framework: str; published: str; title: Text; alternative_names: tuple[Text,
     # ...]; summary: Text; mission: Text; responsibility: Text; accountable: tuple[Text, ...];
     # contributor: tuple[Text, ...]; tasks: tuple[Text, ...]; environment: Text; kpis: tuple[Text,
     # ...]; areas: tuple[tuple[str, Text], ...]; skills: tuple[Skill, ...]; competences:
     # tuple[Competence, ...]; matrix: tuple[MatrixRow, ...]; discrepancies: tuple[Discrepancy, ...];
-    # _by_code: dict
+    # examples, concepts: tuple[tuple[str, str, str], ...] # (topic, lang, phrase); _by_code: dict
 
     def __post_init__(self):
         table = self._by_code
@@ -162,4 +162,32 @@ def from_schema(p) -> Profile:
         competences=comps,
         matrix=matrix,
         discrepancies=tuple(Discrepancy(**x) for x in d["discrepancies"]),
+        examples=_phrases(d.get("examples") or {}),
+        concepts=_phrases(d.get("concepts") or {}),
+    )
+
+
+def _phrases(by_topic: dict) -> tuple[tuple[str, str, str], ...]:
+    return tuple((topic, lang, x) for topic, langs in by_topic.items() for lang in ("en", "hu") for x in langs.get(lang, ()))
+
+
+class Lexicon(Record):
+    """How people chat, whatever the profile (see ``knowledge/common/conversation.yaml``).
+    smalltalk: (intent, lang, phrase); words, roles, role_heads: (lang, word)."""
+
+    __slots__ = ("smalltalk", "words", "roles", "role_heads")
+    _defaults = {"smalltalk": (), "words": (), "roles": (), "role_heads": ()}
+
+
+def lexicon_from_schema(x) -> Lexicon:
+    d = x.model_dump()
+
+    def pairs(p):
+        return tuple((lang, w) for lang in ("en", "hu") for w in p.get(lang, ()))
+
+    return Lexicon(
+        smalltalk=tuple((intent, lang, w) for intent, p in d["smalltalk"].items() for lang, w in pairs(p)),
+        words=pairs(d["smalltalk_words"]),
+        roles=pairs(d["roles"]),
+        role_heads=pairs(d["role_heads"]),
     )

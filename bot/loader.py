@@ -30,6 +30,28 @@ def knowledge_dir() -> Path:
     return Path(str(files("knowledge")))
 
 
+LEXICON_FILE = Path("common") / "conversation.yaml"
+
+
+def lexicon_file(path: Path | str | None = None) -> Path:
+    """The conversation lexicon beside the profiles at ``path`` (a knowledge directory may carry its
+    own ``common/conversation.yaml``), else the one shipped with the package."""
+    p = Path(path) if path is not None else knowledge_dir()
+    own = (p if p.is_dir() else p.parent) / LEXICON_FILE
+    if own.is_file():
+        return own
+    from importlib.resources import files
+
+    return Path(str(files("knowledge"))) / LEXICON_FILE
+
+
+def parse_lexicon(text: str, name: str):
+    """Parse and validate the conversation lexicon; returns a :class:`bot.schema.Lexicon`."""
+    from .schema import Lexicon
+
+    return _validate(text, name, Lexicon, "the lexicon")
+
+
 def profile_files(path: Path | str | None = None) -> list[Path]:
     """The profile files at ``path`` (a file, or a directory of ``*.yaml``)."""
     p = Path(path) if path is not None else knowledge_dir()
@@ -86,10 +108,14 @@ def _place(loc: tuple) -> str:
 
 def parse_profile(text: str, name: str):
     """Parse and validate one profile; returns a :class:`bot.schema.Profile`."""
+    from .schema import Profile
+
+    return _validate(text, name, Profile, "a profile")
+
+
+def _validate(text: str, name: str, model, what: str):
     yaml, _Loader = _yaml()
     from pydantic import ValidationError
-
-    from .schema import Profile
 
     try:
         data = yaml.load(text, Loader=_Loader)
@@ -99,9 +125,9 @@ def parse_profile(text: str, name: str):
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise KnowledgeError(f"{name}: {where}: not valid YAML: {problem}") from exc
     if not isinstance(data, dict):
-        raise KnowledgeError(f"{name}: line 1: a profile must be a mapping (key: value), not {type(data).__name__}")
+        raise KnowledgeError(f"{name}: line 1: {what} must be a mapping (key: value), not {type(data).__name__}")
     try:
-        return Profile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors(include_url=False):

@@ -156,6 +156,27 @@ class Source(_Strict):
     title: str
 
 
+class Phrases(_Strict):
+    """Phrases in each language (example questions, concept words, small talk, role names)."""
+
+    en: tuple[str, ...] = ()
+    hu: tuple[str, ...] = ()
+
+    @field_validator("en", "hu")
+    @classmethod
+    def _clean(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(" ".join(x.split()) for x in v)
+        if any(not x for x in out):
+            raise ValueError("a phrase must not be blank")
+        return out
+
+
+ROLE_TOPICS = (
+    "role:title", "role:summary", "role:mission", "role:responsibility", "role:deliverables", "role:tasks",
+    "role:environment", "role:kpis", "role:competences", "role:matrix",
+)
+
+
 class Profile(_Strict):
     schema_version: Literal[1]
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -176,6 +197,10 @@ class Profile(_Strict):
     competences: tuple[Competence, ...] = Field(min_length=1)
     matrix: Matrix | None = None
     discrepancies: tuple[Discrepancy, ...] = ()
+    # How people ask (matching only, never shown): example questions per topic, and concept words
+    # that point to a topic though the profile's text never uses them. A community extends these.
+    examples: dict[str, Phrases] = {}
+    concepts: dict[str, Phrases] = {}
 
     @field_validator("knowledge_skills")
     @classmethod
@@ -208,7 +233,31 @@ class Profile(_Strict):
                 for mark in row.marks:
                     if mark not in self.knowledge_skills:
                         raise ValueError(f"matrix.rows[{j}] ({row.code}): mark {mark} is not in 'knowledge_skills'")
+        topics = set(ROLE_TOPICS) | {f"competence:{c.code}" for c in self.competences}
+        topics |= {f"skill:{k}" for k in self.knowledge_skills}
+        for section in ("examples", "concepts"):
+            for topic in getattr(self, section):
+                if topic not in topics:
+                    raise ValueError(f"{section}: {topic!r} is not a topic of this profile (role:…, competence:…, skill:…)")
         ids = [d.id for d in self.discrepancies]
         if len(set(ids)) != len(ids):
             raise ValueError("discrepancies: an id appears twice")
         return self
+
+
+class SmallTalk(_Strict):
+    greeting: Phrases
+    thanks: Phrases
+    help: Phrases
+    bye: Phrases
+
+
+class Lexicon(_Strict):
+    """How people chat, whatever the profile: small talk, filler words, and other job roles (which
+    the advisor declines). Shipped as ``knowledge/common/conversation.yaml``."""
+
+    schema_version: Literal[1]
+    smalltalk: SmallTalk
+    smalltalk_words: Phrases = Phrases()
+    roles: Phrases = Phrases()
+    role_heads: Phrases = Phrases()

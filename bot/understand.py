@@ -138,6 +138,11 @@ class Phrase(Record):
 class Index(Record):
     """Everything the matcher needs about one profile, precomputed (and cached on disk).
 
+    concepts: first stem -> [(stems, "@topic")], longest first (concept words are rewritten to one
+    token naming their topic); examples: example questions as Phrases, ex_by_stem: stem -> their
+    indexes; smalltalk: first token -> [(tokens, intent)], st_single: one-word small talk (for
+    typos), st_words: filler words; roles: first stem -> [stems of another job role];
+    role_heads: {"en": heads, "hu": heads} of job titles ("developer", "fejlesztő");
     names: every Phrase; by_stem: stem -> indexes into names; content: topic -> {stem: count};
     content_by_stem: stem -> topics; idf: stem -> weight; vocab: sorted stems (for rapidfuzz);
     lang_vocab: words only one language uses; role_words: the role's own name (neutral);
@@ -146,13 +151,15 @@ class Index(Record):
 
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
-        "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "sim_cache",
+        "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
+        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
-        "sim_cache": dict,
+        "concepts": dict, "examples": list, "ex_by_stem": dict, "smalltalk": dict, "st_single": list,
+        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "sim_cache": dict,
     }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
@@ -163,21 +170,63 @@ def _stems(text: str, stop: frozenset) -> tuple[str, ...]:
     return tuple(stem(t) for t in tokens(text) if t not in stop and not t.isdigit())
 
 
-def build_index(profile: Profile) -> Index:
+CONCEPT_WEIGHT = 0.97
+EXAMPLE_WEIGHT = 0.95
+
+
+def _concept_token(topic: str) -> str:
+    return "@" + topic
+
+
+def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
+    """(word, stem) pairs of a question, concept phrases replaced by their topic's token."""
+    stems = [stem(w) for w in toks]
+    concepts = ix.concepts
+    if not concepts:
+        return list(zip(toks, stems))
+    out: list[tuple[str, str]] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for seq, tok in concepts.get(stems[i], ()):
+            k = len(seq)
+            if k == 1 or tuple(stems[i:i + k]) == seq:
+                out.append((tok, tok))
+                i += k
+                break
+        else:
+            out.append((toks[i], stems[i]))
+            i += 1
+    return out
+
+
+def build_index(profile: Profile, lexicon=None) -> Index:
     from . import vocab
 
     ix = Index()
-    stop = ix.words.stop
     role_words = set()
     for t in (profile.title.en, profile.title.hu, "online community manager", "közösségi menedzser"):
         role_words |= {stem(w) for w in tokens(t)}
         role_words.add("".join(w[0] for w in tokens(t)))  # "ocm", "okm"
+    # "this role", "ez a munkakör" name the role as its title does: no topic of their own
+    role_words |= {stem(fold(w)) for w in vocab.ROLE_NOUNS}
     ix.role_words = frozenset(role_words)
+    if lexicon is not None:
+        _add_lexicon(ix, lexicon)
+    stop = ix.words.stop
 
     def add_name(topic: str, text: str, weight: float) -> None:
         st = tuple(s for s in _stems(text, stop) if s not in role_words or topic.startswith("role:title"))
         if st:
             ix.names.append(Phrase(topic, st, weight))
+
+    def add_example(topic: str, text: str) -> None:
+        st = []
+        for w, s in rewrite(ix, tokens(text)):
+            if s.startswith("@") or (w not in stop and not w.isdigit() and s not in role_words and len(w) > 1):
+                st.append(s)
+        st = tuple(dict.fromkeys(st))
+        if st:
+            ix.examples.append(Phrase(topic, st, EXAMPLE_WEIGHT))
 
     def add_content(topic: str, *texts: str) -> None:
         bag = ix.content.setdefault(topic, {})
@@ -253,10 +302,36 @@ def build_index(profile: Profile) -> Index:
         add_content(topic, sk.text.en, sk.text.hu, *(v for _, v in sk.variants))
         note_lang(sk.text)
 
-    # idf over topics (names and content together)
+    # concept words: "good job", "jól tolom" -> @role:kpis (matched as a name of the topic); a
+    # concept that is (part of) a name already is left to the names ("összefoglaló mátrix")
+    name_seqs = [ph.stems for ph in ix.names]
+    concept_topics: list[str] = []
+    for topic, _lang, phrase in profile.concepts:
+        toks = tokens(phrase)
+        seq = tuple(stem(w) for w in toks)
+        if not seq or any(c.isdigit() for c in phrase):
+            continue
+        if all(w in stop or stem(w) in ix.words.neutral for w in toks):
+            continue  # stop or answer-kind words alone ("skills do i need") would hijack follow-ups
+        k = len(seq)
+        if any(seq == st[j:j + k] for st in name_seqs for j in range(len(st) - k + 1)):
+            continue
+        ix.concepts.setdefault(seq[0], []).append((seq, _concept_token(topic)))
+        concept_topics.append(topic)
+    for lst in ix.concepts.values():
+        lst.sort(key=lambda x: -len(x[0]))
+    for topic in dict.fromkeys(concept_topics):
+        ix.names.append(Phrase(topic, (_concept_token(topic),), CONCEPT_WEIGHT))
+    for topic, lang, text in profile.examples:
+        add_example(topic, text)
+        lang_words[lang].update(tokens(text))
+
+    # idf over topics (names, examples and content together)
     df: dict[str, int] = {}
     topic_stems: dict[str, set[str]] = {}
     for ph in ix.names:
+        topic_stems.setdefault(ph.topic, set()).update(ph.stems)
+    for ph in ix.examples:
         topic_stems.setdefault(ph.topic, set()).update(ph.stems)
     for topic, bag in ix.content.items():
         topic_stems.setdefault(topic, set()).update(bag)
@@ -274,6 +349,11 @@ def build_index(profile: Profile) -> Index:
         ph.total = sum(ph.weights) or 1.0
         for s in set(ph.stems):
             ix.by_stem.setdefault(s, []).append(i)
+    for i, ph in enumerate(ix.examples):
+        ph.weights = tuple(ix.idf[s] for s in ph.stems)
+        ph.total = sum(ph.weights) or 1.0
+        for s in set(ph.stems):
+            ix.ex_by_stem.setdefault(s, []).append(i)
     for topic, bag in ix.content.items():
         for s in bag:
             ix.content_by_stem.setdefault(s, []).append(topic)
@@ -288,6 +368,38 @@ def build_index(profile: Profile) -> Index:
     )
     ix.topic_rank = {t: i for i, t in enumerate(ix.topics)}
     return ix
+
+
+def _add_lexicon(ix: Index, lex) -> None:
+    for intent, _lang, phrase in lex.smalltalk:
+        seq = tuple(tokens(phrase))
+        if seq:
+            ix.smalltalk.setdefault(seq[0], []).append((seq, intent))
+            if len(seq) == 1 and len(seq[0]) >= 4:
+                ix.st_single.append((seq[0], intent))
+    for lst in ix.smalltalk.values():
+        lst.sort(key=lambda x: -len(x[0]))
+    ix.st_words = frozenset(w for _, phrase in lex.words for w in tokens(phrase))
+    vocab: dict[str, set[str]] = {}
+    for intent, _lang, phrase in lex.smalltalk:
+        for w in tokens(phrase):
+            if w in ix.words.stop or w in ix.st_words or len(w) < 3:
+                continue
+            for key in {w, stem(w)} | ({w[:5] + "*"} if len(w) >= 5 else set()):
+                vocab.setdefault(key, set()).add(intent)
+    ix.st_vocab = {k: tuple(sorted(v, key=SMALLTALK_ORDER.index)) for k, v in vocab.items()}
+    ix.words.stop = ix.words.stop | (ix.st_words - ix.words.intent_raw)  # fillers are no content
+    mine = ix.role_words
+    for _lang, phrase in lex.roles:
+        seq = tuple(stem(w) for w in tokens(phrase))
+        if seq and not set(seq) <= mine:
+            ix.roles.setdefault(seq[0], []).append(seq)
+    for lst in ix.roles.values():
+        lst.sort(key=lambda x: -len(x))
+    heads: dict[str, set[str]] = {"en": set(), "hu": set()}
+    for lang, phrase in lex.role_heads:
+        heads[lang].update(tokens(phrase))
+    ix.role_heads = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in heads.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +442,8 @@ def similar(ix: Index, word: str) -> dict[str, float]:
     if hit is not None:
         return hit
     out: dict[str, float] = {}
+    if word[:1] == "@":
+        return {word: 1.0}
     if word in ix.vocab_set:
         out[word] = 1.0
     # Hungarian suffixes the stemmer left: the query word extends an indexed stem
@@ -382,12 +496,14 @@ class Match(Record):
     """The matcher's verdict: best topic (None below the threshold), its score, the close
     alternatives, the codes found, what kind of answer is wanted, and every topic's score."""
 
-    __slots__ = ("topic", "score", "alternatives", "codes", "want_level", "want_ks", "want_matrix", "scores")
+    __slots__ = ("topic", "score", "alternatives", "codes", "want_level", "want_ks", "want_matrix", "scores",
+                 "content", "words")
 
-    def __init__(self, topic, score, alternatives, codes, want_level, want_ks, want_matrix, scores):
+    def __init__(self, topic, score, alternatives, codes, want_level, want_ks, want_matrix, scores, content=(), words=()):
         # written out: this runs once per question, and Record's generic __init__ is slower
         self.topic, self.score, self.alternatives, self.codes = topic, score, alternatives, codes
         self.want_level, self.want_ks, self.want_matrix, self.scores = want_level, want_ks, want_matrix, scores
+        self.content, self.words = content, words  # the question's own content stems; all its tokens
 
 
 def match(ix: Index, text: str) -> Match:
@@ -397,11 +513,13 @@ def match(ix: Index, text: str) -> Match:
     stop, intent, role_words = vw.stop, vw.intent_raw, ix.role_words
     want_level = want_ks = want_matrix = False
     q: list[str] = []
-    for w in words:
-        is_stop = w in stop
+    for w, s in rewrite(ix, words):
+        if s[0] == "@":
+            q.append(s)  # a concept word: names its topic
+            continue
+        is_stop = w in stop or s in stop
         if is_stop and w not in intent:
             continue
-        s = stem(w)
         if s in vw.neutral:
             want_level = want_level or s in vw.level
             want_ks = want_ks or s in vw.ks
@@ -469,6 +587,25 @@ def match(ix: Index, text: str) -> Match:
         if sc > scores.get(topic, 0.0):
             scores[topic] = sc
 
+    # example questions: how much the question and one example share (weighted Dice)
+    if ix.examples:
+        ex_cand: set[int] = set()
+        for t in best_for:
+            ex_cand.update(ix.ex_by_stem.get(t, ()))
+        if ex_cand:
+            qtot = sum(qw.values()) + sum(min(idf.get(s, 1.0), 1.0) for s in dict.fromkeys(q) if s in neutral)
+            examples = ix.examples
+            for i in ex_cand:
+                ph = examples[i]
+                got = 0.0
+                for p, wp in zip(ph.stems, ph.weights):
+                    hit = best_for.get(p)
+                    if hit is not None:
+                        got += wp * hit[0]
+                sc = 2.0 * got / (ph.total + qtot) * ph.weight
+                if sc > scores.get(ph.topic, 0.0):
+                    scores[ph.topic] = sc
+
     # content
     if content_q:
         hits: dict[str, float] = {}
@@ -503,11 +640,142 @@ def match(ix: Index, text: str) -> Match:
         scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
     top = max(scores.values(), default=0.0)
     if top < ANSWER_THRESHOLD:
-        return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores)
+        return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
     floor = max(ANSWER_THRESHOLD * 0.9, top - ALT_MARGIN)
     rank = ix.topic_rank
     near = sorted((-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor)
     best = near[0][2]
     alts = [t for _, _, t in near[1:4]]
-    return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores)
+    return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores, content_q, words)
 
+
+
+# ---------------------------------------------------------------------------------------------
+SMALLTALK_ORDER = ("thanks", "bye", "help", "greeting")  # ties: the later intent in a message wins
+
+
+def smalltalk(ix: Index, text: str) -> str | None:
+    """The small-talk intent of a message that is only small talk ("hi", "thanks a lot", "mit
+    tudsz?"), or None when it holds a question or is not small talk at all.
+
+    Phrases of the lexicon are found word by word; whatever else the message says must be small
+    talk too: stop words, filler words, or words the lexicon's small talk uses ("that helped a
+    lot"). Without a whole phrase, the message's words vote for the intents whose phrases use them
+    ("mit lehet tőled kérdezni?" ~ "mit kérdezhetek tőled")."""
+    if not ix.smalltalk or find_codes(text) is not _NO_CODES:
+        return None
+    toks = tokens(text)
+    if not toks or len(toks) > 14:
+        return None
+    hits: dict[str, int] = {}
+    rest: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for seq, intent in ix.smalltalk.get(toks[i], ()):
+            k = len(seq)
+            if tuple(toks[i:i + k]) == seq:
+                hits[intent] = hits.get(intent, 0) + k
+                i += k
+                break
+        else:
+            rest.append(toks[i])
+            i += 1
+    stop, filler = ix.words.stop, ix.st_words
+    rest = [w for w in rest if w not in stop and w not in filler and stem(w) not in stop]
+    votes: dict[str, float] = {}
+    for w in rest:
+        got = _st_vocab(ix, w)
+        if got is None:
+            return None  # a word that is not small talk: a real question (or none at all)
+        for intent in got:
+            votes[intent] = votes.get(intent, 0.0) + 1.0 / len(got)
+    if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
+        got = process.extractOne(toks[0], [w for w, _ in ix.st_single], scorer=fuzz.ratio, score_cutoff=80)
+        if got is not None:  # a typo: "thnaks", "koszonom"
+            return ix.st_single[got[2]][1]
+    if hits:
+        return max(hits, key=lambda k: (hits[k], -SMALLTALK_ORDER.index(k)))
+    if votes and (len(rest) >= 2 or (len(toks) >= 2 and len(rest[0]) >= 5)):
+        return max(votes, key=lambda k: (votes[k], -SMALLTALK_ORDER.index(k)))
+    return None
+
+
+def _st_vocab(ix: Index, word: str) -> tuple[str, ...] | None:
+    """The intents whose phrases use ``word`` (or a word sharing its first five letters)."""
+    key = ("st", word)
+    hit = ix.sim_cache.get(key, False)
+    if hit is not False:
+        return hit
+    table = ix.st_vocab
+    out = table.get(word) or table.get(stem(word))
+    if out is None and len(word) >= 5:
+        out = table.get(word[:5] + "*")
+    ix.sim_cache[key] = out
+    return out
+
+
+_WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
+
+
+def other_role(ix: Index, text: str) -> bool:
+    """Whether the question is about another job role ("what does a software developer do?",
+    "mik egy rendszergazda KPI-jai?") rather than this profile's."""
+    if not ix.roles and not ix.role_heads:
+        return False
+    toks = tokens(text)
+    stems = [stem(w) for w in toks]
+    mine = ix.role_words
+    if any(s in mine for s in stems if s not in ("manager", "menedzser", "online")):
+        return False  # our own role is named ("community manager", "közösségi menedzser")
+    found: list[tuple[int, int]] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for seq in ix.roles.get(stems[i], ()):
+            k = len(seq)
+            if tuple(stems[i:i + k]) == seq:
+                found.append((i, i + k))
+                i += k
+                break
+        else:
+            w = toks[i]
+            heads_hu = ix.role_heads.get("hu", ())
+            hit = False
+            for h in heads_hu:  # a Hungarian compound title: "backendfejlesztő", "projektmenedzserek"
+                hf = fold(h)
+                j = w.find(hf)
+                if j > 2 and w[:j] not in mine and stem(w[:j]) not in mine:
+                    hit = True
+                    break
+            if not hit and i > 0:
+                heads = ix.role_heads.get("en", ()) + heads_hu
+                if stems[i] in {stem(fold(h)) for h in heads}:  # "X developer", "projekt menedzser"
+                    prev = toks[i - 1]
+                    if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
+                            and stems[i - 1] not in mine:
+                        found.append((i - 1, i + 1))
+            if hit:
+                found.append((i, i + 1))
+            i += 1
+    if not found:
+        return False
+    for a, b in found:
+        span = stems[a:b]
+        if any(t in _WITH for t in toks[max(0, a - 3):a]) or any(t in _WITH for t in toks[b:b + 2]):
+            continue  # who the role works with: "in tandem with hotline operators"
+        last = toks[b - 1]
+        if last.endswith(("val", "vel", "kal", "kel", "ral", "rel")) and len(last) > 6:
+            continue  # Hungarian "-val/-vel": with them
+        if b < n and _in_name(ix, span + [stems[b]]):
+            continue  # part of a term of the profile: "Hotline Operator support"
+        return True
+    return False
+
+
+def _in_name(ix: Index, seq: list[str]) -> bool:
+    k = len(seq)
+    for i in ix.by_stem.get(seq[0], ()):
+        st = ix.names[i].stems
+        for j in range(len(st) - k + 1):
+            if list(st[j:j + k]) == seq:
+                return True
+    return False

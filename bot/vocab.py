@@ -133,12 +133,15 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
 
 # Words that say what kind of answer is wanted; they never pick a topic on their own.
 LEVEL_WORDS = {
-    "level", "levels", "proficiency", "proficient", "expected", "seniority",
-    "szint", "szintje", "szintek", "szintű", "szintet", "hozzáértési", "elvárt", "szintjei",
+    "level", "levels", "proficiency", "proficient", "expected", "seniority", "lvl",
+    "szint", "szintje", "szintek", "szintű", "szintet", "hozzáértési", "elvárt", "szintjei", "szinten",
+    "szintre", "szintjét", "szintjéről", "szintekről", "szintjeit", "szintű", "szintü", "jártasság",
 }
 KS_WORDS = {
-    "skill", "skills", "knowledge", "ks", "codes", "abilities",
+    "skill", "skills", "knowledge", "ks", "codes", "abilities", "skillset",
     "készség", "készségek", "készségei", "tudás", "tudások", "ismeret", "ismeretek", "képesség", "képességek",
+    "készséget", "készségeket", "képességeket", "tudást", "ismereteket", "készségre", "készségeit", "skillek",
+    "készségkód", "készségkódok", "készségkódjai", "kódok", "kódjai", "kódjait",
 }
 REVERSE_WORDS = {"which", "where", "what", "melyik", "melyek", "hol", "mely", "mihez", "melyikhez"}
 MATRIX_WORDS = {"matrix", "mátrix", "táblázat", "table"}
@@ -151,6 +154,8 @@ GENERIC_WORDS = {
     "contains", "involve", "involves", "cover", "covers", "consist", "part", "expect",
     "sorold", "sorolj", "felsorolás", "listázd", "mutasd", "mutass", "szükség", "szükségem", "mesélj",
     "takar", "tartalmaz", "tartozik", "tartoznak", "kapcsolódik", "vonatkozik",
+    "use", "uses", "used", "using", "needing", "requiring", "használ", "használja", "használják", "igénylik",
+    "igényli", "igényel", "igényelnek", "kellene", "kellhet", "szükségesek",
 }
 
 STOP_EN = {
@@ -181,6 +186,43 @@ STOP_HU = {
     "tudnia", "tudni", "lát", "látja", "valaki", "valami", "dolog", "egyáltalán", "pontosan",
     "általában", "kellene", "kéne", "érdekel", "szeretnék", "szeretném", "tudni", "mondani",
 }
+# Words that name the role itself ("this role", "ez a pozíció"), like its title.
+ROLE_NOUNS = {
+    "role", "roles", "job", "jobs", "position", "positions", "profile", "gig", "szerepkör", "szerepkörnek",
+    "szerepkörben", "szerep", "szerepe", "munkakör", "munkakörnek", "munkakörben", "pozíció", "pozícióban",
+    "profil", "profilban", "állás", "állásban",
+}
+
+# Words that only steer a follow-up ("tell me more", "where else?", "mondj többet"): never content.
+FOLLOWUP_WORDS = {
+    "else", "other", "others", "another", "elaborate", "details", "detail", "detailed", "expand", "continue",
+    "further", "longer", "more", "again", "then", "also", "too", "it", "that",
+    "többet", "több", "bővebben", "bővebb", "részletesebben", "részletesen", "részletek", "részleteket",
+    "folytasd", "kifejtenéd", "kifejted", "más", "másik", "még", "akkor", "is", "hozzá", "ehhez", "ahhoz",
+    "elsewhere", "máshol", "máshoz", "másnál", "english", "hungarian", "angolul", "magyarul", "angol", "magyar",
+    "one", "exactly", "pontosan", "róla", "erről", "arról", "ezt", "azt",
+}
+# A follow-up that asks for the last answer again in another language: "és magyarul?", "in English?"
+LANG_REQUEST = {"english": "en", "angolul": "en", "angol": "en", "hungarian": "hu", "magyarul": "hu", "magyar": "hu"}
+STOP_EN |= {w for w in FOLLOWUP_WORDS if w.isascii()}
+# chat spellings and fillers that carry no content
+STOP_EN |= {
+    "whats", "wats", "wat", "waht", "teh", "hows", "whos", "wheres", "thats", "dont", "doesnt", "isnt", "arent",
+    "ive", "youre", "u", "r", "ur", "ya", "lemme", "gonna", "wanna", "gotta", "kinda", "sorta", "even",
+    "overall", "general", "stuff", "bit", "anyway", "etc", "wondering", "curious", "guess", "think", "maybe",
+    "probably", "honestly", "literally", "quite", "pretty", "lot", "lots", "often", "ever", "still", "yet",
+    "would", "which", "whatever", "supposed", "going", "got", "go", "come", "sure", "tho", "though",
+}
+STOP_HU |= {
+    "figyu", "figyelj", "tudod", "úgy", "ugy", "nagyjából", "nagyjabol", "tulképp", "tulkepp", "tulajdonképpen",
+    "gondolom", "ugye", "lényegében", "lenyegeben", "alapvetően", "alapvetoen", "összességében",
+    "osszessegeben", "konkrétan", "konkretan", "kábé", "kabe", "éppen", "épp", "pont", "mondjuk", "inkább",
+    "inkabb", "vagyis", "azaz", "szerinted", "valahogy", "nála", "nálunk", "nekünk", "ő", "ön", "te", "én",
+    "mik", "mivel", "miben", "milyen", "hogyan", "majd", "fog", "fogok", "fogja", "kell", "lesz", "lenne",
+}
+STOP_HU |= {w for w in FOLLOWUP_WORDS if not w.isascii()} | {"tobbet", "bovebben", "reszletesebben", "mas", "masik", "meg",
+                                                              "mashol", "mashoz", "masnal", "rola", "errol", "arrol"}
+
 # Hungarian words frequent in questions that mark the language even without accents.
 HU_MARKERS = STOP_HU - {"a", "is", "be", "el", "le", "de", "helló", "fel"} | {
     "mik", "kompetencia", "kompetenciak", "szint", "szintje", "szerepkor", "feladatok", "kockazat",
