@@ -17,7 +17,7 @@ from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
 from .text import clean, strip_markup
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
-from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, smalltalk
+from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk
 
 __all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
 
@@ -189,6 +189,8 @@ class Advisor:
         if intent is not None:
             return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, t(f"smalltalk.{intent}", lang, title=title))
 
+        if request(self.index, probe):
+            return Answer(question, lang, False, None, 0.0, t("decline.request", lang, title=title))
         m = match(self.index, probe)
         if other_role(self.index, probe):
             if m.topic is not None or m.codes.competences or m.codes.skills:

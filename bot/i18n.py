@@ -138,6 +138,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I only know one role profile, the e-CF {title}, so I can't answer that for another role. Would you like {what} of the {title} instead?",
         "hu": "Csak egy szerepkör-profilt ismerek, a(z) e-CF {title} profilt, ezért más szerepkörről nem tudok válaszolni. Megmutassam helyette a(z) {title} szerepkörnél {what}?",
     },
+    "decline.request": {
+        "en": "Sorry, I can't do that: I only answer questions about the e-CF {title} role profile (its mission, tasks, KPIs and competences).",
+        "hu": "Sajnos ezt nem tudom megcsinálni: csak a(z) e-CF {title} szerepkör-profillal kapcsolatos kérdésekre válaszolok (küldetés, feladatok, KPI-k, kompetenciák).",
+    },
     "decline.other_role_any": {
         "en": "I only know one role profile, the e-CF {title}, so I can't answer that for another role. Ask me about the {title}'s mission, tasks, KPIs or competences.",
         "hu": "Csak egy szerepkör-profilt ismerek, a(z) e-CF {title} profilt, ezért más szerepkörről nem tudok válaszolni. Kérdezz a(z) {title} küldetéséről, feladatairól, KPI-jairól vagy kompetenciáiról.",

@@ -175,8 +175,8 @@ class Lexicon(Record):
     """How people chat, whatever the profile (see ``knowledge/common/conversation.yaml``).
     smalltalk: (intent, lang, phrase); words, roles, role_heads: (lang, word)."""
 
-    __slots__ = ("smalltalk", "words", "roles", "role_heads")
-    _defaults = {"smalltalk": (), "words": (), "roles": (), "role_heads": ()}
+    __slots__ = ("smalltalk", "words", "roles", "role_heads", "abbreviations", "requests")
+    _defaults = {"smalltalk": (), "words": (), "roles": (), "role_heads": (), "abbreviations": (), "requests": ()}
 
 
 def lexicon_from_schema(x) -> Lexicon:
@@ -190,4 +190,6 @@ def lexicon_from_schema(x) -> Lexicon:
         words=pairs(d["smalltalk_words"]),
         roles=pairs(d["roles"]),
         role_heads=pairs(d["role_heads"]),
+        abbreviations=tuple(d["abbreviations"].items()),
+        requests=pairs(d["requests"]),
     )

@@ -261,3 +261,5 @@ class Lexicon(_Strict):
     smalltalk_words: Phrases = Phrases()
     roles: Phrases = Phrases()
     role_heads: Phrases = Phrases()
+    abbreviations: dict[str, str] = {}
+    requests: Phrases = Phrases()

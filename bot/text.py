@@ -78,6 +78,9 @@ _SUFFIXES = sorted(
         "nia", "nie", "ja", "je", "jat", "jet",
         "ok", "ek", "ak", "ok", "ot", "et", "at", "ja",
         "ei", "a", "e", "t",
+        # Hungarian verbs: infinitive, persons, past, "can"
+        "ni", "unk", "tok", "tek", "juk", "jatok", "itek", "ik", "ott", "ett", "hat", "het",
+        "hatok", "hetek", "hatsz", "hetsz", "hatunk", "hetunk", "nod", "ned",
         # English
         "ies", "ing", "ed", "es", "s",
     },

@@ -29,7 +29,7 @@ ANSWER_THRESHOLD = 0.68
 UNION_RECALL = 0.75
 CONTENT_MIN_SIM = 0.9
 ROLE_ONLY_SCORE = 0.75
-OOV_WEIGHT = 0.75  # share of the top idf given to a word the profile never uses
+OOV_WEIGHT = 0.75
 ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
@@ -152,14 +152,15 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "sim_cache",
+        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
         "concepts": dict, "examples": list, "ex_by_stem": dict, "smalltalk": dict, "st_single": list,
-        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "sim_cache": dict,
+        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": frozenset,
+        "sim_cache": dict,
     }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
@@ -178,8 +179,24 @@ def _concept_token(topic: str) -> str:
     return "@" + topic
 
 
+def _ckey(s: str) -> str:
+    return s[:5]
+
+
+def _same(concept: str, word: str) -> bool:
+    """A question's stem matches a concept's: equal, or the question's extends it by a suffix the
+    stemmer left ("vezetnem" for "vezet")."""
+    if concept == word:
+        return True
+    return len(concept) >= 5 and word.startswith(concept) and len(word) - len(concept) <= 3
+
+
 def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
-    """(word, stem) pairs of a question, concept phrases replaced by their topic's token."""
+    """(word, stem) pairs of a question: abbreviations spelled out ("mgmt"), concept phrases
+    replaced by their topic's token ("good job" -> "@role:kpis")."""
+    abbr = ix.abbrev
+    if abbr and not abbr.keys().isdisjoint(toks):
+        toks = [x for w in toks for x in abbr.get(w, (w,))]
     stems = [stem(w) for w in toks]
     concepts = ix.concepts
     if not concepts:
@@ -187,9 +204,9 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     i, n = 0, len(toks)
     while i < n:
-        for seq, tok in concepts.get(stems[i], ()):
+        for seq, tok in concepts.get(_ckey(stems[i]), ()):
             k = len(seq)
-            if k == 1 or tuple(stems[i:i + k]) == seq:
+            if i + k <= n and all(_same(a, b) for a, b in zip(seq, stems[i:i + k])):
                 out.append((tok, tok))
                 i += k
                 break
@@ -314,9 +331,9 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         if all(w in stop or stem(w) in ix.words.neutral for w in toks):
             continue  # stop or answer-kind words alone ("skills do i need") would hijack follow-ups
         k = len(seq)
-        if any(seq == st[j:j + k] for st in name_seqs for j in range(len(st) - k + 1)):
+        if any(all(_same(a, b) for a, b in zip(seq, st[j:j + k])) for st in name_seqs for j in range(len(st) - k + 1)):
             continue
-        ix.concepts.setdefault(seq[0], []).append((seq, _concept_token(topic)))
+        ix.concepts.setdefault(_ckey(seq[0]), []).append((seq, _concept_token(topic)))
         concept_topics.append(topic)
     for lst in ix.concepts.values():
         lst.sort(key=lambda x: -len(x[0]))
@@ -380,6 +397,8 @@ def _add_lexicon(ix: Index, lex) -> None:
     for lst in ix.smalltalk.values():
         lst.sort(key=lambda x: -len(x[0]))
     ix.st_words = frozenset(w for _, phrase in lex.words for w in tokens(phrase))
+    ix.abbrev = {fold(k): tuple(tokens(v)) for k, v in lex.abbreviations}
+    ix.requests = frozenset(tuple(tokens(p)) for _, p in lex.requests if tokens(p))
     vocab: dict[str, set[str]] = {}
     for intent, _lang, phrase in lex.smalltalk:
         for w in tokens(phrase):
@@ -480,6 +499,29 @@ def similar(ix: Index, word: str) -> dict[str, float]:
     return out
 
 
+def _role_typo(ix: Index, s: str) -> bool:
+    """A misspelt word of the role's own name ("comunity", "menedszer")."""
+    if len(s) < 6:
+        return False
+    key = ("role", s)
+    hit = ix.sim_cache.get(key)
+    if hit is None:
+        hit = process.extractOne(s, list(ix.role_words), scorer=fuzz.ratio, score_cutoff=85) is not None
+        ix.sim_cache[key] = hit
+    return hit
+
+
+def request(ix: Index, text: str) -> bool:
+    """A request for a service the advisor does not give ("write me a cover letter", "írj egy
+    verset"): it starts, after politeness, with a request phrase of the lexicon."""
+    if not ix.requests:
+        return False
+    toks = [w for w in tokens(text) if w not in ix.st_words]
+    while toks and toks[0] in ("can", "could", "would", "will", "you", "u", "tudnal", "tudsz", "please", "pls"):
+        toks = toks[1:]
+    return any(tuple(toks[:len(r)]) == r for r in ix.requests)
+
+
 def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
     """Names whose length allows a fuzz.ratio of 85 with a string of length n (2*min/(a+b) >= .85)."""
     key = ("len", n)
@@ -524,7 +566,7 @@ def match(ix: Index, text: str) -> Match:
             want_level = want_level or s in vw.level
             want_ks = want_ks or s in vw.ks
             want_matrix = want_matrix or s in vw.matrix
-        if not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words:
+        if not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s):
             q.append(s)
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
     joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
@@ -725,7 +767,7 @@ def other_role(ix: Index, text: str) -> bool:
     toks = tokens(text)
     stems = [stem(w) for w in toks]
     mine = ix.role_words
-    if any(s in mine for s in stems if s not in ("manager", "menedzser", "online")):
+    if any((s in mine or _role_typo(ix, s)) for s in stems if s not in ("manager", "menedzser", "online")):
         return False  # our own role is named ("community manager", "közösségi menedzser")
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
@@ -751,7 +793,7 @@ def other_role(ix: Index, text: str) -> bool:
                 if stems[i] in {stem(fold(h)) for h in heads}:  # "X developer", "projekt menedzser"
                     prev = toks[i - 1]
                     if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
-                            and stems[i - 1] not in mine:
+                            and stems[i - 1] not in mine and not _role_typo(ix, stems[i - 1]):
                         found.append((i - 1, i + 1))
             if hit:
                 found.append((i, i + 1))

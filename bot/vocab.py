@@ -219,6 +219,8 @@ STOP_HU |= {
     "osszessegeben", "konkrétan", "konkretan", "kábé", "kabe", "éppen", "épp", "pont", "mondjuk", "inkább",
     "inkabb", "vagyis", "azaz", "szerinted", "valahogy", "nála", "nálunk", "nekünk", "ő", "ön", "te", "én",
     "mik", "mivel", "miben", "milyen", "hogyan", "majd", "fog", "fogok", "fogja", "kell", "lesz", "lenne",
+    "benne", "bennük", "összesen", "sok", "sokat", "lennie", "lenni", "lennem", "mond", "mondja", "mondanak",
+    "írsz", "írja", "ír", "irsz", "nekünk", "tőlem", "tőled", "neked", "vele", "velük",
 }
 STOP_HU |= {w for w in FOLLOWUP_WORDS if not w.isascii()} | {"tobbet", "bovebben", "reszletesebben", "mas", "masik", "meg",
                                                               "mashol", "mashoz", "masnal", "rola", "errol", "arrol"}
