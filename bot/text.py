@@ -81,6 +81,7 @@ _SUFFIXES = sorted(
         # Hungarian verbs: infinitive, persons, past, "can"
         "ni", "unk", "tok", "tek", "juk", "jatok", "itek", "ik", "ott", "ett", "hat", "het",
         "hatok", "hetek", "hatsz", "hetsz", "hatunk", "hetunk", "nod", "ned",
+        "nom", "nem", "nunk", "notok", "netek", "niuk",
         # English
         "ies", "ing", "ed", "es", "s",
     },

@@ -328,11 +328,11 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         seq = tuple(stem(w) for w in toks)
         if not seq or any(c.isdigit() for c in phrase):
             continue
-        if all(w in stop or stem(w) in ix.words.neutral for w in toks):
+        if all(w in stop or (stem(w) in ix.words.neutral and stem(w) not in role_words) for w in toks):
             continue  # stop or answer-kind words alone ("skills do i need") would hijack follow-ups
-        k = len(seq)
-        if any(all(_same(a, b) for a, b in zip(seq, st[j:j + k])) for st in name_seqs for j in range(len(st) - k + 1)):
-            continue
+        core = [x for w, x in zip(toks, seq) if w not in stop and x not in role_words]
+        if core and any(all(any(_same(c, y) for y in st) for c in core) for st in name_seqs):
+            continue  # its words are a name's words already
         ix.concepts.setdefault(_ckey(seq[0]), []).append((seq, _concept_token(topic)))
         concept_topics.append(topic)
     for lst in ix.concepts.values():
@@ -366,6 +366,10 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         ph.total = sum(ph.weights) or 1.0
         for s in set(ph.stems):
             ix.by_stem.setdefault(s, []).append(i)
+    # an example left with one word that other topics use too says nothing of its own ("people
+    # management" -> "management"): drop it
+    ix.examples = [ph for ph in ix.examples
+                   if len(ph.stems) > 1 or ph.stems[0][0] == "@" or ix.idf[ph.stems[0]] >= ix.max_idf - 0.7]
     for i, ph in enumerate(ix.examples):
         ph.weights = tuple(ix.idf[s] for s in ph.stems)
         ph.total = sum(ph.weights) or 1.0

@@ -45,7 +45,7 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
     "role:responsibility": {
         "en": [
             ("responsibility", 1.0), ("responsibilities", 1.0), ("responsible for", 1.0),
-            ("accountable for", 0.9), ("what is it responsible for", 1.0),
+            ("accountable for", 0.85), ("what is it responsible for", 1.0),
         ],
         "hu": [
             ("felelősség", 1.0), ("felelőssége", 1.0), ("miért felelős", 1.0), ("feladat", 0.9),
@@ -219,7 +219,7 @@ STOP_HU |= {
     "osszessegeben", "konkrétan", "konkretan", "kábé", "kabe", "éppen", "épp", "pont", "mondjuk", "inkább",
     "inkabb", "vagyis", "azaz", "szerinted", "valahogy", "nála", "nálunk", "nekünk", "ő", "ön", "te", "én",
     "mik", "mivel", "miben", "milyen", "hogyan", "majd", "fog", "fogok", "fogja", "kell", "lesz", "lenne",
-    "benne", "bennük", "összesen", "sok", "sokat", "lennie", "lenni", "lennem", "mond", "mondja", "mondanak",
+    "benne", "bennük", "összesen", "lennie", "lenni", "lennem", "mond", "mondja", "mondanak",
     "írsz", "írja", "ír", "irsz", "nekünk", "tőlem", "tőled", "neked", "vele", "velük",
 }
 STOP_HU |= {w for w in FOLLOWUP_WORDS if not w.isascii()} | {"tobbet", "bovebben", "reszletesebben", "mas", "masik", "meg",
