@@ -230,7 +230,8 @@ class DiscordAdapter:
 
     async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
-        reply = await self.svc.answer_topic(_user(interaction.user), self.community(interaction.guild), topic, lang)
+        reply = await self.svc.answer_topic(_user(interaction.user), self.community(interaction.guild), topic, lang,
+                                            chat_id=getattr(interaction, "channel_id", None))
         await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
 
     async def cmd_competence(self, interaction: discord.Interaction, code: str) -> None:

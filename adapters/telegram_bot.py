@@ -349,7 +349,7 @@ class TelegramAdapter:
             await q.answer()
             chat = q.message.chat if q.message else None
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
-            reply = await self.svc.answer_topic(user, community, rest, lang)
+            reply = await self.svc.answer_topic(user, community, rest, lang, chat_id=chat_id)
             await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply))
         elif kind == "h":  # ask a moderator
             await q.answer()

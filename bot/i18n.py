@@ -412,6 +412,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Fórumaktivitás: {total} kérdés, átlagosan napi {per_day}, {days} nap alatt",
     },
     "report.answered": {"en": "Answered share: {value}", "hu": "Megválaszolt arány: {value}"},
+    "report.smalltalk": {
+        "en": "Small talk (greetings, thanks, help, goodbyes; not counted as questions): {n}",
+        "hu": "Csevegés (köszönés, köszönet, súgó, elköszönés; nem számít kérdésnek): {n}",
+    },
     "report.unanswered": {
         "en": "Most frequent unanswered questions (candidates for new aliases):",
         "hu": "A leggyakoribb megválaszolatlan kérdések (új aliasok jelöltjei):",

@@ -53,10 +53,13 @@ async def compute(storage, now: float, since: float | None = None, community: st
         cw, cargs = cw + " AND community = ?", cargs + (community,)
     if platform is not None:
         cw, cargs = cw + " AND platform = ?", cargs + (platform,)
-    qa = await storage.query(
-        "SELECT created_at, answered, question FROM qa_log WHERE created_at >= ?" + cw + " ORDER BY created_at",
+    rows = await storage.query(
+        "SELECT created_at, answered, question, topic FROM qa_log WHERE created_at >= ?" + cw + " ORDER BY created_at",
         (since, *cargs),
     )
+    # small talk ("hi", "thanks") is counted apart: it is neither an answered nor an unanswered question
+    qa = [(ts, a, q) for ts, a, q, topic in rows if not (topic or "").startswith("smalltalk:")]
+    smalltalk = len(rows) - len(qa)
     votes = await storage.query(
         "SELECT v.vote, q.created_at FROM votes v JOIN qa_log q ON q.id = v.log_id WHERE q.created_at >= ?"
         + cw.replace("community", "q.community").replace("platform", "q.platform"),
@@ -99,6 +102,7 @@ async def compute(storage, now: float, since: float | None = None, community: st
         "closure_rate": (len(closed) / len(tickets)) if tickets else None,
         "median_time_to_close_seconds": statistics.median(closed) if closed else None,
         "questions": total,
+        "smalltalk": smalltalk,
         "days": days,
         "questions_per_day_average": total / days,
         "questions_per_day": {d: v[0] for d, v in sorted(per_day.items())},
@@ -131,6 +135,7 @@ def to_text(r: dict, lang: str = "en") -> str:
           median=_age(r["median_time_to_close_seconds"], lang)),
         t("report.activity", lang, total=r["questions"], per_day=round(r["questions_per_day_average"], 1), days=r["days"]),
         t("report.answered", lang, value=_pct(r["answered_share"], lang)),
+        t("report.smalltalk", lang, n=r.get("smalltalk", 0)),
     ]
     if r["unanswered_groups"]:
         lines.append(t("report.unanswered", lang))

@@ -9,6 +9,7 @@ import os
 import time
 
 from .advisor import Advisor, Answer
+from .dialogue import DEFAULT_TTL, Context
 from .config import ConfigError, QuizSettings
 from .handoff import Handoff, HandoffSettings
 from .i18n import t
@@ -34,6 +35,21 @@ def _retention(env) -> float:
     except ValueError:
         raise ConfigError(f"ROLE_ADVISOR_LOG_RETENTION_DAYS must be a positive number of days, not {raw!r}") from None
     return days * 86400
+
+
+def _context_ttl(env) -> float:
+    raw = env.get("ROLE_ADVISOR_CONTEXT_MINUTES", "")
+    try:
+        minutes = float(raw) if raw else DEFAULT_TTL / 60
+        if minutes < 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"ROLE_ADVISOR_CONTEXT_MINUTES must be a number of minutes (0 turns follow-ups off), not {raw!r}") from None
+    return minutes * 60
+
+
+def _chat_key(community: str | None, chat_id) -> str:
+    return str(chat_id) if chat_id is not None else (community or "")
 
 
 def _rate_from_env(env) -> tuple[float, int]:
@@ -62,6 +78,7 @@ class Service:
         rate, burst = _rate_from_env(env)
         self.limiter = RateLimiter(rate, burst)
         self.retention = _retention(env)
+        self.context_ttl = _context_ttl(env)
         self._last_purge = 0.0
 
     async def purge_if_due(self) -> int:
@@ -82,15 +99,38 @@ class Service:
         shown = lang or "auto"
         return t("cli.lang_set", lang or "en", choice=shown)
 
+    async def context(self, user: User, chat: str) -> Context | None:
+        """The conversation so far in one chat, from the question log (so every instance sharing
+        the database sees it): None when the user's last turn there is older than the context
+        period. Small talk and declines keep the topic answered before them."""
+        now = self.clock()
+        rows = await self.storage.recent_turns(user.platform, user.user_id, chat, now - self.context_ttl)
+        if not rows:
+            return None
+        lang, _, _, last = rows[0]
+        ctx = Context(lang, None, "full", last)
+        newer = last
+        for _lang, topic, view, at in rows:
+            if newer - at > self.context_ttl:
+                break  # an earlier conversation
+            newer = at
+            if topic and not topic.startswith("smalltalk:"):
+                ctx.topic, ctx.view = topic, view or "full"
+                break
+        return ctx
+
     async def ask(self, user: User, community: str | None, text: str, hint: str | None = None, chat_id=None) -> Reply:
         """Answer and log one question. ``hint``: the platform's idea of the user's language;
-        ``chat_id``: where a moderator's answer should be delivered if a ticket is opened."""
+        ``chat_id``: where a moderator's answer should be delivered if a ticket is opened, and the
+        conversation a follow-up belongs to (with the user)."""
         forced = await self.lang_of(user)
-        answer: Answer = self.advisor.ask(text, lang=forced, hint=hint)
+        chat = _chat_key(community, chat_id)
+        ctx = await self.context(user, chat)
+        answer: Answer = self.advisor.ask(text, lang=forced, hint=hint, context=ctx)
         await self.purge_if_due()
         log_id = await self.storage.log_question(
             user.platform, community, user.user_id, answer.question, answer.lang, answer.topic,
-            answer.confidence, answer.answered, self.clock(),
+            answer.confidence, answer.answered, self.clock(), chat=chat, view=answer.view,
         )
         ticket = None
         if not answer.answered and answer.question.strip() and self.handoff.enabled(user.platform):
@@ -110,11 +150,12 @@ class Service:
         question, lang = rows[0]
         return await self.handoff.open(user, community, chat_id, question, lang, int(log_id))
 
-    async def answer_topic(self, user: User, community: str | None, topic: str, lang: str) -> Reply:
+    async def answer_topic(self, user: User, community: str | None, topic: str, lang: str, chat_id=None) -> Reply:
         """A "did you mean" choice: the topic's answer, logged like a question."""
         answer = self.advisor.answer_topic(topic, lang, question=topic)
         log_id = await self.storage.log_question(
-            user.platform, community, user.user_id, topic, lang, answer.topic, answer.confidence, answer.answered, self.clock()
+            user.platform, community, user.user_id, topic, lang, answer.topic, answer.confidence, answer.answered,
+            self.clock(), chat=_chat_key(community, chat_id), view=answer.view,
         )
         return Reply(answer, log_id, lang)
 

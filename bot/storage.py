@@ -130,6 +130,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX tickets_status ON tickets (status, platform);
     CREATE INDEX tickets_user ON tickets (platform, user_id);
     """,
+    # 4: dialogue context: the chat a question came from and the kind of answer it got, so a
+    # follow-up ("what level?") resolves against the user's last turn in that chat, on any instance
+    """
+    ALTER TABLE qa_log ADD COLUMN chat TEXT;
+    ALTER TABLE qa_log ADD COLUMN view TEXT;
+    CREATE INDEX qa_log_conversation ON qa_log (platform, user_id, chat, created_at);
+    """,
 ]
 
 
@@ -337,15 +344,27 @@ class BaseStorage:
 
     # -- questions, votes, prompts ----------------------------------------------------------------
     async def log_question(self, platform: str, community: str | None, user_id: str | None, question: str,
-                           lang: str, topic: str | None, confidence: float, answered: bool, now: float) -> int:
+                           lang: str, topic: str | None, confidence: float, answered: bool, now: float,
+                           chat: str | None = None, view: str | None = None) -> int:
         async with self._tx() as tx:
             row = await tx.fetchone(
-                "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at, "
+                "chat, view) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (platform, community, None if user_id is None else str(user_id), question, lang, topic,
-                 float(confidence), int(answered), now),
+                 float(confidence), int(answered), now, chat, view),
             )
             return int(row[0])
+
+    async def recent_turns(self, platform: str, user_id: str, chat: str | None, since: float,
+                           limit: int = 8) -> list[tuple[str, str | None, str | None, float]]:
+        """The user's latest logged turns in one chat since ``since``, newest first:
+        (lang, topic, view, created_at)."""
+        rows = await self._all(
+            "SELECT lang, topic, view, created_at FROM qa_log WHERE platform = ? AND user_id = ? AND chat = ? "
+            "AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (platform, str(user_id), chat or "", since, int(limit)),
+        )
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     async def vote(self, log_id: int, platform: str, user_id: str, vote: int, now: float) -> bool:
         """Record (or change) a user's 👍 (+1) / 👎 (-1) on a logged answer. False if no such answer."""
