@@ -185,16 +185,21 @@ class Advisor:
         title = prof.title.get(lang)
         if not probe.strip(" ?!.,;:-"):
             return Answer(question, lang, False, None, 0.0, t("decline.empty", lang, title=title))
-        intent = smalltalk(self.index, probe)
-        if intent is not None:
+        chat = smalltalk(self.index, probe)
+        if chat is not None:
+            intent, own = chat
+            if own and not forced:
+                lang, title = own, prof.title.get(own)
             return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, t(f"smalltalk.{intent}", lang, title=title))
 
         if request(self.index, probe):
             return Answer(question, lang, False, None, 0.0, t("decline.request", lang, title=title))
         m = match(self.index, probe)
-        if other_role(self.index, probe):
+        rest = other_role(self.index, probe)
+        if rest is not None:
+            m = match(self.index, rest) if not (m.codes.competences or m.codes.skills) else m
             if m.topic is not None or m.codes.competences or m.codes.skills:
-                topic = m.topic or self._code_topic(m)
+                topic = self._code_topic(m) or m.topic
                 if topic and self.has_topic(topic):
                     what = self.topic_label(topic, lang)
                     return Answer(question, lang, False, None, 0.0,

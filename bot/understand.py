@@ -231,8 +231,12 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         _add_lexicon(ix, lexicon)
     stop = ix.words.stop
 
+    neutral = ix.words.neutral
+
     def add_name(topic: str, text: str, weight: float) -> None:
         st = tuple(s for s in _stems(text, stop) if s not in role_words or topic.startswith("role:title"))
+        if st and not topic.startswith("role:") and all(s in neutral for s in st):
+            return  # "people skills" -> "skills" would name every question about skills
         if st:
             ix.names.append(Phrase(topic, st, weight))
 
@@ -392,10 +396,14 @@ def build_index(profile: Profile, lexicon=None) -> Index:
 
 
 def _add_lexicon(ix: Index, lex) -> None:
+    langs_of: dict[tuple, set[str]] = {}
+    for intent, lang, phrase in lex.smalltalk:
+        langs_of.setdefault(tuple(tokens(phrase)), set()).add(lang)
     for intent, _lang, phrase in lex.smalltalk:
         seq = tuple(tokens(phrase))
         if seq:
-            ix.smalltalk.setdefault(seq[0], []).append((seq, intent))
+            lang = next(iter(langs_of[seq])) if len(langs_of[seq]) == 1 else None
+            ix.smalltalk.setdefault(seq[0], []).append((seq, intent, lang))
             if len(seq) == 1 and len(seq[0]) >= 4:
                 ix.st_single.append((seq[0], intent))
     for lst in ix.smalltalk.values():
@@ -700,9 +708,10 @@ def match(ix: Index, text: str) -> Match:
 SMALLTALK_ORDER = ("thanks", "bye", "help", "greeting")  # ties: the later intent in a message wins
 
 
-def smalltalk(ix: Index, text: str) -> str | None:
-    """The small-talk intent of a message that is only small talk ("hi", "thanks a lot", "mit
-    tudsz?"), or None when it holds a question or is not small talk at all.
+def smalltalk(ix: Index, text: str) -> tuple[str, str | None] | None:
+    """(intent, language) of a message that is only small talk ("hi", "thanks a lot", "mit
+    tudsz?"), or None when it holds a question or is not small talk at all. The language is the
+    one whose phrases the message used, when that is clear ("sziasztok" is Hungarian).
 
     Phrases of the lexicon are found word by word; whatever else the message says must be small
     talk too: stop words, filler words, or words the lexicon's small talk uses ("that helped a
@@ -714,13 +723,15 @@ def smalltalk(ix: Index, text: str) -> str | None:
     if not toks or len(toks) > 14:
         return None
     hits: dict[str, int] = {}
+    langs: set[str | None] = set()
     rest: list[str] = []
     i, n = 0, len(toks)
     while i < n:
-        for seq, intent in ix.smalltalk.get(toks[i], ()):
+        for seq, intent, lang in ix.smalltalk.get(toks[i], ()):
             k = len(seq)
             if tuple(toks[i:i + k]) == seq:
                 hits[intent] = hits.get(intent, 0) + k
+                langs.add(lang)
                 i += k
                 break
         else:
@@ -738,11 +749,12 @@ def smalltalk(ix: Index, text: str) -> str | None:
     if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
         got = process.extractOne(toks[0], [w for w, _ in ix.st_single], scorer=fuzz.ratio, score_cutoff=80)
         if got is not None:  # a typo: "thnaks", "koszonom"
-            return ix.st_single[got[2]][1]
+            return ix.st_single[got[2]][1], None
+    lang = next(iter(langs)) if len(langs) == 1 else None
     if hits:
-        return max(hits, key=lambda k: (hits[k], -SMALLTALK_ORDER.index(k)))
+        return max(hits, key=lambda k: (hits[k], -SMALLTALK_ORDER.index(k))), lang
     if votes and (len(rest) >= 2 or (len(toks) >= 2 and len(rest[0]) >= 5)):
-        return max(votes, key=lambda k: (votes[k], -SMALLTALK_ORDER.index(k)))
+        return max(votes, key=lambda k: (votes[k], -SMALLTALK_ORDER.index(k))), None
     return None
 
 
@@ -763,16 +775,17 @@ def _st_vocab(ix: Index, word: str) -> tuple[str, ...] | None:
 _WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
 
 
-def other_role(ix: Index, text: str) -> bool:
-    """Whether the question is about another job role ("what does a software developer do?",
-    "mik egy rendszergazda KPI-jai?") rather than this profile's."""
+def other_role(ix: Index, text: str) -> str | None:
+    """When the question is about another job role ("what does a software developer do?", "mik egy
+    rendszergazda KPI-jai?") rather than this profile's: the question without the role's words
+    (to find what it asks about); else None."""
     if not ix.roles and not ix.role_heads:
-        return False
+        return None
     toks = tokens(text)
     stems = [stem(w) for w in toks]
     mine = ix.role_words
     if any((s in mine or _role_typo(ix, s)) for s in stems if s not in ("manager", "menedzser", "online")):
-        return False  # our own role is named ("community manager", "közösségi menedzser")
+        return None  # our own role is named ("community manager", "közösségi menedzser")
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
     while i < n:
@@ -803,7 +816,7 @@ def other_role(ix: Index, text: str) -> bool:
                 found.append((i, i + 1))
             i += 1
     if not found:
-        return False
+        return None
     for a, b in found:
         span = stems[a:b]
         if any(t in _WITH for t in toks[max(0, a - 3):a]) or any(t in _WITH for t in toks[b:b + 2]):
@@ -813,8 +826,8 @@ def other_role(ix: Index, text: str) -> bool:
             continue  # Hungarian "-val/-vel": with them
         if b < n and _in_name(ix, span + [stems[b]]):
             continue  # part of a term of the profile: "Hotline Operator support"
-        return True
-    return False
+        return " ".join(w for j, w in enumerate(toks) if not a <= j < b)
+    return None
 
 
 def _in_name(ix: Index, seq: list[str]) -> bool:

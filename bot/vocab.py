@@ -112,7 +112,7 @@ FIELD_ALIASES: dict[str, dict[str, list[tuple[str, float]]]] = {
             ("competences", 1.0), ("competencies", 1.0), ("e-cf competences", 1.0),
             ("competence list", 1.0), ("list of competences", 1.0), ("all competences", 1.0),
             ("knowledge and skills", 0.9), ("skills", 0.85), ("proficiency levels", 0.85),
-            ("required skills", 0.9),
+            ("required skills", 0.9), ("soft skills", 0.9), ("hard skills", 0.9), ("skill set", 0.9),
         ],
         "hu": [
             ("kompetenciák", 1.0), ("kompetencia", 0.95), ("e-cf kompetenciák", 1.0),
