@@ -34,6 +34,11 @@ ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
 FUZZY_WHOLE_BELOW = 0.9
+NAME_PRUNE = 0.25
+BAG_CAP = 0.9
+BAG_OOV = 0.5
+BAG_MARGIN = 0.3
+BAG_MIN_SIM = 0.85  # a name matched below this share of its weight cannot score near the threshold
 
 
 def _fold_set(words) -> frozenset:
@@ -152,14 +157,14 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "sim_cache",
+        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
         "concepts": dict, "examples": list, "ex_by_stem": dict, "smalltalk": dict, "st_single": list,
-        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": frozenset,
+        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict,
         "sim_cache": dict,
     }
 
@@ -204,9 +209,10 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     i, n = 0, len(toks)
     while i < n:
-        for seq, tok in concepts.get(_ckey(stems[i]), ()):
+        si = stems[i]
+        for seq, tok in concepts.get(si[:5], ()):
             k = len(seq)
-            if i + k <= n and all(_same(a, b) for a, b in zip(seq, stems[i:i + k])):
+            if i + k <= n and _same(seq[0], si) and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
                 out.append((tok, tok))
                 i += k
                 break
@@ -382,6 +388,12 @@ def build_index(profile: Profile, lexicon=None) -> Index:
     for topic, bag in ix.content.items():
         for s in bag:
             ix.content_by_stem.setdefault(s, []).append(topic)
+    # every word a topic is known by (names, examples, its text): the topic's bag of words
+    bags: dict[str, set[str]] = {}
+    for topic, stems in topic_stems.items():
+        for s in stems:
+            bags.setdefault(s, set()).add(topic)
+    ix.bag_by_stem = {s: tuple(sorted(t)) for s, t in bags.items()}
     ix.vocab = sorted(df)
     ix.vocab_set = frozenset(df)
     ix.name_strings = [" ".join(ph.stems) for ph in ix.names]
@@ -410,7 +422,10 @@ def _add_lexicon(ix: Index, lex) -> None:
         lst.sort(key=lambda x: -len(x[0]))
     ix.st_words = frozenset(w for _, phrase in lex.words for w in tokens(phrase))
     ix.abbrev = {fold(k): tuple(tokens(v)) for k, v in lex.abbreviations}
-    ix.requests = frozenset(tuple(tokens(p)) for _, p in lex.requests if tokens(p))
+    for _, p in lex.requests:
+        seq = tuple(tokens(p))
+        if seq:
+            ix.requests.setdefault(seq[0], []).append(seq)
     vocab: dict[str, set[str]] = {}
     for intent, _lang, phrase in lex.smalltalk:
         for w in tokens(phrase):
@@ -531,7 +546,7 @@ def request(ix: Index, text: str) -> bool:
     toks = [w for w in tokens(text) if w not in ix.st_words]
     while toks and toks[0] in ("can", "could", "would", "will", "you", "u", "tudnal", "tudsz", "please", "pls"):
         toks = toks[1:]
-    return any(tuple(toks[:len(r)]) == r for r in ix.requests)
+    return bool(toks) and any(tuple(toks[:len(r)]) == r for r in ix.requests.get(toks[0], ()))
 
 
 def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
@@ -604,10 +619,18 @@ def match(ix: Index, text: str) -> Match:
 
     scores: dict[str, float] = {}
     # names
-    cand: set[int] = set()
-    for t in best_for:
-        cand.update(ix.by_stem.get(t, ()))
+    # a first pass adds up each name's matched weight from the postings; names that cannot reach
+    # a useful score (a common word of a long name) are not looked at again
+    acc: dict[int, float] = {}
+    by_stem = ix.by_stem
+    for t, (v, _) in best_for.items():
+        post = by_stem.get(t)
+        if post:
+            wv = idf.get(t, 1.0) * v
+            for i in post:
+                acc[i] = acc.get(i, 0.0) + wv
     names = ix.names
+    cand = [i for i, g in acc.items() if g >= NAME_PRUNE * names[i].total]
     # several names of one topic may each explain part of the question ("KPIs ... measured"):
     # precision counts every word explained by a well-matched name of the topic
     explained: dict[str, set[str]] = {}
@@ -643,19 +666,19 @@ def match(ix: Index, text: str) -> Match:
 
     # example questions: how much the question and one example share (weighted Dice)
     if ix.examples:
-        ex_cand: set[int] = set()
-        for t in best_for:
-            ex_cand.update(ix.ex_by_stem.get(t, ()))
-        if ex_cand:
+        got_ex: dict[int, float] = {}
+        ex_by_stem = ix.ex_by_stem
+        for t, (v, _) in best_for.items():
+            post = ex_by_stem.get(t)
+            if post:
+                wv = idf[t] * v  # an example's weight for a stem is the stem's idf
+                for i in post:
+                    got_ex[i] = got_ex.get(i, 0.0) + wv
+        if got_ex:
             qtot = sum(qw.values()) + sum(min(idf.get(s, 1.0), 1.0) for s in dict.fromkeys(q) if s in neutral)
             examples = ix.examples
-            for i in ex_cand:
+            for i, got in got_ex.items():
                 ph = examples[i]
-                got = 0.0
-                for p, wp in zip(ph.stems, ph.weights):
-                    hit = best_for.get(p)
-                    if hit is not None:
-                        got += wp * hit[0]
                 sc = 2.0 * got / (ph.total + qtot) * ph.weight
                 if sc > scores.get(ph.topic, 0.0):
                     scores[ph.topic] = sc
@@ -677,6 +700,34 @@ def match(ix: Index, text: str) -> Match:
             sc = CONTENT_CAP * h / den
             if sc > scores.get(topic, 0.0):
                 scores[topic] = sc
+
+    # the topic whose bag of words (names, examples, text) explains most of the question, when it
+    # stands clearly ahead of the next: long questions in the user's own words
+    if len(content_q) >= 2:
+        bag = ix.bag_by_stem
+        boov = ix.max_idf * BAG_OOV
+        wsum = 0.0
+        ev: dict[str, float] = {}
+        for s in content_q:
+            w = idf.get(s, boov)
+            wsum += w
+            best_t: dict[str, float] = {}
+            for t, v in sims.get(s, {}).items():
+                if v < BAG_MIN_SIM:
+                    continue
+                for topic in bag.get(t, ()):
+                    if v > best_t.get(topic, 0.0):
+                        best_t[topic] = v
+            for topic, v in best_t.items():
+                ev[topic] = ev.get(topic, 0.0) + w * v
+        if ev:
+            ranked = sorted(ev.items(), key=lambda x: -x[1])
+            e1 = ranked[0][1]
+            e2 = ranked[1][1] if len(ranked) > 1 else 0.0
+            margin = (e1 - e2) / e1
+            sc = BAG_CAP * (e1 / wsum) * min(1.0, margin / BAG_MARGIN)
+            if sc > scores.get(ranked[0][0], 0.0):
+                scores[ranked[0][0]] = sc
 
     # whole-string fuzzy (typos across word boundaries), when words alone found nothing sure
     if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
@@ -783,6 +834,9 @@ def other_role(ix: Index, text: str) -> str | None:
         return None
     toks = tokens(text)
     stems = [stem(w) for w in toks]
+    compound, head_stems = _heads(ix)
+    if ix.roles.keys().isdisjoint(stems) and head_stems.isdisjoint(stems) and compound.search(" ".join(toks)) is None:
+        return None  # no role's word at all: the common case, decided fast
     mine = ix.role_words
     if any((s in mine or _role_typo(ix, s)) for s in stems if s not in ("manager", "menedzser", "online")):
         return None  # our own role is named ("community manager", "közösségi menedzser")
@@ -797,17 +851,14 @@ def other_role(ix: Index, text: str) -> str | None:
                 break
         else:
             w = toks[i]
-            heads_hu = ix.role_heads.get("hu", ())
             hit = False
-            for h in heads_hu:  # a Hungarian compound title: "backendfejlesztő", "projektmenedzserek"
-                hf = fold(h)
-                j = w.find(hf)
-                if j > 2 and w[:j] not in mine and stem(w[:j]) not in mine:
-                    hit = True
-                    break
+            if len(w) > 6:  # a Hungarian compound title: "backendfejlesztő", "projektmenedzserek"
+                found_head = compound.search(w, 3)
+                if found_head is not None:
+                    pre = w[:found_head.start()]
+                    hit = pre not in mine and stem(pre) not in mine
             if not hit and i > 0:
-                heads = ix.role_heads.get("en", ()) + heads_hu
-                if stems[i] in {stem(fold(h)) for h in heads}:  # "X developer", "projekt menedzser"
+                if stems[i] in head_stems:  # "X developer", "projekt menedzser"
                     prev = toks[i - 1]
                     if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
                             and stems[i - 1] not in mine and not _role_typo(ix, stems[i - 1]):
@@ -828,6 +879,17 @@ def other_role(ix: Index, text: str) -> str | None:
             continue  # part of a term of the profile: "Hotline Operator support"
         return " ".join(w for j, w in enumerate(toks) if not a <= j < b)
     return None
+
+
+def _heads(ix: Index):
+    """(a pattern finding a Hungarian title head inside a word, the stems of every head)."""
+    hit = ix.sim_cache.get(("heads",))
+    if hit is None:
+        hu = sorted({fold(h) for h in ix.role_heads.get("hu", ())}, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(h) for h in hu)) if hu else re.compile(r"(?!x)x")
+        stems = frozenset(stem(fold(h)) for lang in ("en", "hu") for h in ix.role_heads.get(lang, ()))
+        hit = ix.sim_cache[("heads",)] = (pattern, stems)
+    return hit
 
 
 def _in_name(ix: Index, seq: list[str]) -> bool:
