@@ -224,7 +224,7 @@ class Advisor:
         if bad_skills and m.topic is None:
             codes = ", ".join(s.code for s in prof.skills)
             return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
-        turn = follow_up(m, context, self._skills_of)
+        turn = follow_up(m, context, self._skills_of, self._needing, self._listed)
         if turn is not None:
             topic, view = turn
             wanted = requested_lang(m)
@@ -250,6 +250,20 @@ class Advisor:
         if m.codes.skills:
             return f"skill:{m.codes.skills[0]}"
         return None
+
+    def _needing(self, code: str) -> tuple[str, ...]:
+        return tuple(c.code for c in self.profile.competences_needing(code))
+
+    def _listed(self, topic: str, view: str) -> list[str]:
+        """The topics an answer lists, in its order ("tell me about the first one")."""
+        kind, _, key = topic.partition(":")
+        if topic == "role:competences":
+            return [f"competence:{c.code}" for c in self.profile.competences]
+        if kind == "skill":
+            return [f"competence:{c}" for c in self._needing(key)]
+        if kind == "competence":
+            return [f"skill:{c}" for c in self._skills_of(key)]
+        return []
 
     def _skills_of(self, code: str) -> tuple[str, ...]:
         comp = self.profile.competence(code)

@@ -33,8 +33,35 @@ REVERSE = frozenset({
 })
 # "What is that?", "az mi?", "what is that one?": the thing the last answer named.
 ANAPHORA = frozenset({"that", "this", "it", "one", "az", "ez", "azt", "ezt"})
+# "the first one", "az utolsóról": an item of the list the last answer showed.
+ORDINALS = {
+    "first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "1st": 0, "2nd": 1, "3rd": 2,
+    "elso": 0, "elsot": 0, "elsorol": 0, "elsore": 0, "elsonek": 0, "masodik": 1, "masodikat": 1,
+    "masodikrol": 1, "harmadik": 2, "harmadikat": 2, "harmadikrol": 2, "negyedik": 3, "otodik": 4,
+    "utolso": -1, "utolsot": -1, "utolsorol": -1, "utolsonak": -1, "utolsora": -1,
+}
 # "és magyarul?", "in English please": the last answer again, in that language.
 LANGS = {"english": "en", "angolul": "en", "angol": "en", "hungarian": "hu", "magyarul": "hu", "magyar": "hu"}
+COMPETENCE_WORDS = frozenset(stem(w) for w in (
+    "competence", "competences", "competency", "competencies", "kompetencia", "kompetenciak", "kompetencianak",
+    "kompetenciat", "kompetenciarol",
+))
+SKILL_ONE = frozenset({"skill", "keszseg", "kepesseg", "code", "kod", "tudas", "keszsegrol", "keszseget"})
+COMPETENCE_ONE = frozenset({"competence", "competency", "kompetencia", "kompetencianak", "kompetenciat",
+                            "kompetenciarol", "kompetenciaja"})
+DEMONSTRATIVES = frozenset({"that", "this", "the", "az", "ez", "annak", "ennek", "azt", "ezt", "arrol", "errol"})
+
+
+def _pointed(words: list[str], nouns: frozenset) -> bool:
+    """ "that skill", "az a készség", "annak a kompetenciának": a noun pointed at, in the singular."""
+    for i, w in enumerate(words):
+        if w in nouns:
+            before = words[max(0, i - 2):i]
+            if any(b in DEMONSTRATIVES for b in before):
+                return True
+    return False
+
+
 NEED = frozenset(stem(w) for w in (
     "need", "needs", "needed", "needing", "require", "requires", "required", "use", "uses", "used",
     "competence", "competences", "competency", "competencies", "kell", "kellenek", "szukseges", "kompetencia",
@@ -50,9 +77,11 @@ class Context(Record):
     _defaults = {"topic": None, "view": "full", "at": 0.0}
 
 
-def follow_up(m, ctx: Context | None, skills_of) -> tuple[str, str] | None:
+def follow_up(m, ctx: Context | None, skills_of, needing=None, listed=None) -> tuple[str, str] | None:
     """(topic, view) when the turn ``m`` (a :class:`bot.understand.Match`) is a follow-up of
-    ``ctx``; None when it stands on its own. ``skills_of(code)`` lists a competence's skill codes."""
+    ``ctx``; None when it stands on its own. ``skills_of(code)`` lists a competence's skill codes,
+    ``needing(code)`` the competences that need a skill, ``listed(topic, view)`` the topics an
+    answer lists in order (for "the first one")."""
     if ctx is None or not ctx.topic:
         return None
     if m.codes.competences or m.codes.skills or m.content:
@@ -62,16 +91,26 @@ def follow_up(m, ctx: Context | None, skills_of) -> tuple[str, str] | None:
     kind, _, key = prev.partition(":")
     if not words.isdisjoint(LANGS):
         return prev, ctx.view  # the same answer in the other language (the caller sets it)
+    ordinal = next((ORDINALS[w] for w in m.words if w in ORDINALS), None)
+    if ordinal is not None and listed is not None:
+        items = listed(prev, ctx.view)
+        if items and -len(items) <= ordinal < len(items):
+            topic = items[ordinal]
+            view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
+            return topic, view
+    comp_word = any(stem(w) in COMPETENCE_WORDS for w in words)
     more = not words.isdisjoint(MORE)
     meaning = not words.isdisjoint(MEANING)
     anaphoric = not words.isdisjoint(ANAPHORA)
     reverse = not words.isdisjoint(REVERSE) or any(stem(w) in NEED for w in words)
     if kind == "competence":
         skills = skills_of(key)
-        if ctx.view == "ks" and len(skills) == 1 and (
-            meaning or (anaphoric and not m.want_level) or (reverse and not m.want_ks and not m.want_level)
+        if len(skills) == 1 and (
+            ctx.view == "ks" and (meaning or (anaphoric and not m.want_level) or (reverse and not m.want_ks and not m.want_level))
         ):
             return f"skill:{skills[0]}", "full"  # "what does that mean?" after its one skill
+        if len(skills) == 1 and not m.want_level and _pointed(m.words, SKILL_ONE):
+            return f"skill:{skills[0]}", "full"  # "what's that skill?": the one it lists
         if m.want_level and not m.want_ks:
             return prev, "level"
         if m.want_ks and not m.want_level:
@@ -80,6 +119,10 @@ def follow_up(m, ctx: Context | None, skills_of) -> tuple[str, str] | None:
             return prev, "full"
         return None
     if kind == "skill":
+        comps = needing(key) if needing else ()
+        if len(comps) == 1 and (m.want_level or _pointed(m.words, COMPETENCE_ONE)):
+            # "what level is that competence?" after a skill only one competence needs
+            return f"competence:{comps[0]}", "level" if m.want_level else "full"
         if meaning or more or reverse or anaphoric or m.want_ks:
             return prev, "full"  # its answer lists the competences that need it
         return None

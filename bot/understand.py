@@ -756,7 +756,7 @@ def match(ix: Index, text: str) -> Match:
 
 
 # ---------------------------------------------------------------------------------------------
-SMALLTALK_ORDER = ("thanks", "bye", "help", "greeting")  # ties: the later intent in a message wins
+SMALLTALK_ORDER = ("bye", "thanks", "help", "greeting")  # ties: the later intent in a message wins
 
 
 def smalltalk(ix: Index, text: str) -> tuple[str, str | None] | None:

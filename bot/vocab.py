@@ -202,6 +202,11 @@ FOLLOWUP_WORDS = {
     "elsewhere", "máshol", "máshoz", "másnál", "english", "hungarian", "angolul", "magyarul", "angol", "magyar",
     "one", "exactly", "pontosan", "róla", "erről", "arról", "ezt", "azt",
 }
+FOLLOWUP_WORDS |= {
+    "first", "second", "third", "fourth", "fifth", "last", "1st", "2nd", "3rd", "első", "elsőt", "elsőről", "elsőre",
+    "második", "másodikat", "másodikról", "harmadik", "harmadikat", "harmadikról", "negyedik", "ötödik",
+    "utolsó", "utolsót", "utolsóról", "utolsónak", "utolsóra", "lists", "listed", "listáz",
+}
 # A follow-up that asks for the last answer again in another language: "és magyarul?", "in English?"
 LANG_REQUEST = {"english": "en", "angolul": "en", "angol": "en", "hungarian": "hu", "magyarul": "hu", "magyar": "hu"}
 STOP_EN |= {w for w in FOLLOWUP_WORDS if w.isascii()}
