@@ -35,6 +35,7 @@ CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
 FUZZY_WHOLE_BELOW = 0.9
 NAME_PRUNE = 0.25
+EX_WHOLE_CUTOFF = 85
 BAG_CAP = 0.9
 BAG_OOV = 0.5
 BAG_MARGIN = 0.3
@@ -157,14 +158,14 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "sim_cache",
+        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
         "concepts": dict, "examples": list, "ex_by_stem": dict, "smalltalk": dict, "st_single": list,
-        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict,
+        "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
         "sim_cache": dict,
     }
 
@@ -247,6 +248,10 @@ def build_index(profile: Profile, lexicon=None) -> Index:
             ix.names.append(Phrase(topic, st, weight))
 
     def add_example(topic: str, text: str) -> None:
+        folded = " ".join(w for w in tokens(text) if w not in ix.st_words)
+        if folded:
+            ix.ex_strings.append(folded)
+            ix.ex_topics.append(topic)
         st = []
         for w, s in rewrite(ix, tokens(text)):
             if s.startswith("@") or (w not in stop and not w.isdigit() and s not in role_words and len(w) > 1):
@@ -335,9 +340,20 @@ def build_index(profile: Profile, lexicon=None) -> Index:
     concept_topics: list[str] = []
     for topic, _lang, phrase in profile.concepts:
         toks = tokens(phrase)
-        seq = tuple(stem(w) for w in toks)
-        if not seq or any(c.isdigit() for c in phrase):
+        if not toks or any(c.isdigit() for c in phrase):
             continue
+        # stop words at the edges are left out ("in one sentence" matches "in a sentence"), unless
+        # what remains is one short common word ("what it takes" is not every "take")
+        lo, hi = 0, len(toks)
+        while lo < hi and toks[lo] in stop:
+            lo += 1
+        while hi > lo and toks[hi - 1] in stop:
+            hi -= 1
+        core_toks = toks[lo:hi]
+        if core_toks and (len(core_toks) > 1 or len(core_toks[0]) >= 6) and \
+                any(stem(w) not in role_words and stem(w) not in ix.words.neutral for w in core_toks):
+            toks = core_toks
+        seq = tuple(stem(w) for w in toks)
         if all(w in stop or (stem(w) in ix.words.neutral and stem(w) not in role_words) for w in toks):
             continue  # stop or answer-kind words alone ("skills do i need") would hijack follow-ups
         core = [x for w, x in zip(toks, seq) if w not in stop and x not in role_words]
@@ -495,7 +511,7 @@ def similar(ix: Index, word: str) -> dict[str, float]:
     # Hungarian suffixes the stemmer left: the query word extends an indexed stem
     for k in range(len(word) - 1, 4, -1):
         pre = word[:k]
-        if k / len(word) < 0.55:
+        if k / len(word) < 0.5:
             break
         if pre in ix.vocab_set and pre not in out:
             out[pre] = 0.9
@@ -729,6 +745,17 @@ def match(ix: Index, text: str) -> Match:
             if sc > scores.get(ranked[0][0], 0.0):
                 scores[ranked[0][0]] = sc
 
+    # questions made of function words ("what will I be doing?"): the closest example question,
+    # word for word
+    if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and max(scores.values(), default=0.0) < ANSWER_THRESHOLD:
+        whole = " ".join(w for w in words if w not in ix.st_words)
+        got = process.extractOne(whole, ix.ex_strings, scorer=fuzz.ratio, score_cutoff=EX_WHOLE_CUTOFF)
+        if got is not None:
+            topic = ix.ex_topics[got[2]]
+            v = EXAMPLE_WEIGHT * got[1] / 100
+            if v > scores.get(topic, 0.0):
+                scores[topic] = v
+
     # whole-string fuzzy (typos across word boundaries), when words alone found nothing sure
     if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
         qs = " ".join(q)
@@ -793,8 +820,8 @@ def smalltalk(ix: Index, text: str) -> tuple[str, str | None] | None:
     votes: dict[str, float] = {}
     for w in rest:
         got = _st_vocab(ix, w)
-        if got is None:
-            return None  # a word that is not small talk: a real question (or none at all)
+        if got is None or (not hits and (w in ix.vocab_set or stem(w) in ix.vocab_set)):
+            return None  # a word that is not small talk, or the profile's: a real question
         for intent in got:
             votes[intent] = votes.get(intent, 0.0) + 1.0 / len(got)
     if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
