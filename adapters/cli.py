@@ -148,9 +148,17 @@ def cmd_chat(args) -> int:
 def cmd_validate(args) -> int:
     from bot.loader import KnowledgeError, knowledge_dir, load_profiles
 
+    from bot.loader import lexicon_file, parse_lexicon
+
     path = args.path or os.environ.get("ROLE_ADVISOR_KNOWLEDGE") or str(knowledge_dir())
     try:
         profiles = load_profiles(path)
+        lex = lexicon_file(path)
+        try:
+            raw = lex.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KnowledgeError(f"{lex}: cannot read: {exc}") from exc
+        parse_lexicon(raw, str(lex))
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE

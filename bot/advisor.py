@@ -15,7 +15,7 @@ from .i18n import t
 from .kb import Profile
 from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
-from .text import clean, strip_markup
+from .text import clean, strip_markup, tokens
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
 from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk
 
@@ -179,23 +179,24 @@ class Advisor:
         question = clean(text)
         probe = strip_markup(question)
         forced = lang in ("en", "hu")
+        toks = tokens(probe)
         if not forced:
-            lang = detect_lang(probe, self.index, context.lang if context is not None and context.lang else hint)
+            lang = detect_lang(probe, self.index, context.lang if context is not None and context.lang else hint, toks)
         prof = self.profile
         title = prof.title.get(lang)
         if not probe.strip(" ?!.,;:-"):
             return Answer(question, lang, False, None, 0.0, t("decline.empty", lang, title=title))
-        chat = smalltalk(self.index, probe)
+        chat = smalltalk(self.index, probe, toks)
         if chat is not None:
             intent, own = chat
             if own and not forced:
                 lang, title = own, prof.title.get(own)
             return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, t(f"smalltalk.{intent}", lang, title=title))
 
-        if request(self.index, probe):
+        if request(self.index, probe, toks):
             return Answer(question, lang, False, None, 0.0, t("decline.request", lang, title=title))
         m = match(self.index, probe)
-        rest = other_role(self.index, probe)
+        rest = other_role(self.index, probe, toks)
         if rest is not None:
             m = match(self.index, rest) if not (m.codes.competences or m.codes.skills) else m
             if m.topic is not None or m.codes.competences or m.codes.skills:

@@ -39,7 +39,8 @@ EX_WHOLE_CUTOFF = 85
 BAG_CAP = 0.9
 BAG_OOV = 0.5
 BAG_MARGIN = 0.3
-BAG_MIN_SIM = 0.85  # a name matched below this share of its weight cannot score near the threshold
+BAG_MIN_SIM = 0.85
+BAG_MIN_IDF = 1.8  # a name matched below this share of its weight cannot score near the threshold
 
 
 def _fold_set(words) -> frozenset:
@@ -465,7 +466,7 @@ def _add_lexicon(ix: Index, lex) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def detect_lang(text: str, ix: Index, hint: str | None = None) -> str:
+def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None) -> str:
     """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties."""
     words = ix.words
     low = text.casefold()
@@ -478,7 +479,7 @@ def detect_lang(text: str, ix: Index, hint: str | None = None) -> str:
         hu += 2
     if _HU_SUFFIX_AFTER_HYPHEN.search(text):
         hu += 2
-    for w in tokens(text):
+    for w in tokens(text) if toks is None else toks:
         if w in words.hu_mark:
             hu += 1
         if w in words.en_mark:
@@ -554,12 +555,12 @@ def _role_typo(ix: Index, s: str) -> bool:
     return hit
 
 
-def request(ix: Index, text: str) -> bool:
+def request(ix: Index, text: str, toks: list[str] | None = None) -> bool:
     """A request for a service the advisor does not give ("write me a cover letter", "írj egy
     verset"): it starts, after politeness, with a request phrase of the lexicon."""
     if not ix.requests:
         return False
-    toks = [w for w in tokens(text) if w not in ix.st_words]
+    toks = [w for w in (tokens(text) if toks is None else toks) if w not in ix.st_words]
     while toks and toks[0] in ("can", "could", "would", "will", "you", "u", "tudnal", "tudsz", "please", "pls"):
         toks = toks[1:]
     return bool(toks) and any(tuple(toks[:len(r)]) == r for r in ix.requests.get(toks[0], ()))
@@ -727,6 +728,8 @@ def match(ix: Index, text: str) -> Match:
         for s in content_q:
             w = idf.get(s, boov)
             wsum += w
+            if w < BAG_MIN_IDF:
+                continue  # a word most topics use tells them apart by little, at a high cost
             best_t: dict[str, float] = {}
             for t, v in sims.get(s, {}).items():
                 if v < BAG_MIN_SIM:
@@ -786,7 +789,7 @@ def match(ix: Index, text: str) -> Match:
 SMALLTALK_ORDER = ("bye", "thanks", "help", "greeting")  # ties: the later intent in a message wins
 
 
-def smalltalk(ix: Index, text: str) -> tuple[str, str | None] | None:
+def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str, str | None] | None:
     """(intent, language) of a message that is only small talk ("hi", "thanks a lot", "mit
     tudsz?"), or None when it holds a question or is not small talk at all. The language is the
     one whose phrases the message used, when that is clear ("sziasztok" is Hungarian).
@@ -797,7 +800,7 @@ def smalltalk(ix: Index, text: str) -> tuple[str, str | None] | None:
     ("mit lehet tőled kérdezni?" ~ "mit kérdezhetek tőled")."""
     if not ix.smalltalk or find_codes(text) is not _NO_CODES:
         return None
-    toks = tokens(text)
+    toks = tokens(text) if toks is None else toks
     if not toks or len(toks) > 14:
         return None
     hits: dict[str, int] = {}
@@ -853,13 +856,13 @@ def _st_vocab(ix: Index, word: str) -> tuple[str, ...] | None:
 _WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
 
 
-def other_role(ix: Index, text: str) -> str | None:
+def other_role(ix: Index, text: str, toks: list[str] | None = None) -> str | None:
     """When the question is about another job role ("what does a software developer do?", "mik egy
     rendszergazda KPI-jai?") rather than this profile's: the question without the role's words
     (to find what it asks about); else None."""
     if not ix.roles and not ix.role_heads:
         return None
-    toks = tokens(text)
+    toks = tokens(text) if toks is None else toks
     stems = [stem(w) for w in toks]
     compound, head_stems = _heads(ix)
     if ix.roles.keys().isdisjoint(stems) and head_stems.isdisjoint(stems) and compound.search(" ".join(toks)) is None:
