@@ -351,7 +351,7 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         while hi > lo and toks[hi - 1] in stop:
             hi -= 1
         core_toks = toks[lo:hi]
-        if core_toks and (len(core_toks) > 1 or len(core_toks[0]) >= 6) and \
+        if core_toks and (len(core_toks) > 1 or len(core_toks[0]) >= 7) and \
                 any(stem(w) not in role_words and stem(w) not in ix.words.neutral for w in core_toks):
             toks = core_toks
         seq = tuple(stem(w) for w in toks)
@@ -822,9 +822,11 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     rest = [w for w in rest if w not in stop and w not in filler and stem(w) not in stop]
     votes: dict[str, float] = {}
     for w in rest:
-        got = _st_vocab(ix, w)
+        got = _st_vocab(ix, w, exact=bool(hits))
         if got is None or (not hits and (w in ix.vocab_set or stem(w) in ix.vocab_set)):
             return None  # a word that is not small talk, or the profile's: a real question
+    if hits and rest and ix.concepts and any(x[0] == "@" for _, x in rewrite(ix, rest)):
+        return None  # a word that points to a topic ("answerable", "judged")
         for intent in got:
             votes[intent] = votes.get(intent, 0.0) + 1.0 / len(got)
     if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
@@ -839,15 +841,16 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     return None
 
 
-def _st_vocab(ix: Index, word: str) -> tuple[str, ...] | None:
-    """The intents whose phrases use ``word`` (or a word sharing its first five letters)."""
-    key = ("st", word)
+def _st_vocab(ix: Index, word: str, exact: bool = False) -> tuple[str, ...] | None:
+    """The intents whose phrases use ``word`` (or, unless ``exact``, a word sharing its first five
+    letters)."""
+    key = ("st", word, exact)
     hit = ix.sim_cache.get(key, False)
     if hit is not False:
         return hit
     table = ix.st_vocab
     out = table.get(word) or table.get(stem(word))
-    if out is None and len(word) >= 5:
+    if out is None and len(word) >= 5 and not exact:
         out = table.get(word[:5] + "*")
     ix.sim_cache[key] = out
     return out

@@ -226,7 +226,7 @@ STOP_HU |= {
     "mik", "mivel", "miben", "milyen", "hogyan", "majd", "fog", "fogok", "fogja", "kell", "lesz", "lenne",
     "benne", "bennük", "összesen", "lennie", "lenni", "lennem", "mond", "mondja", "mondanak",
     "írsz", "írja", "ír", "irsz", "nekünk", "tőlem", "tőled", "neked", "vele", "velük",
-    "ennél", "annál", "ember", "embernek", "végső", "soron", "valójában", "igazán", "egyáltalán",
+    "ennél", "annál", "erre", "arra", "ember", "embernek", "végső", "soron", "valójában", "igazán", "egyáltalán",
 }
 STOP_EN |= {"ultimately", "truly", "essentially", "fundamentally", "anyone", "anybody", "everyone"}
 STOP_HU |= {w for w in FOLLOWUP_WORDS if not w.isascii()} | {"tobbet", "bovebben", "reszletesebben", "mas", "masik", "meg",
