@@ -871,7 +871,8 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None) -> str | Non
     if ix.roles.keys().isdisjoint(stems) and head_stems.isdisjoint(stems) and compound.search(" ".join(toks)) is None:
         return None  # no role's word at all: the common case, decided fast
     mine = ix.role_words
-    if any((s in mine or _role_typo(ix, s)) for s in stems if s not in ("manager", "menedzser", "online")):
+    # our title's words, but not the ones other titles share ("project manager", "online marketer")
+    if any((s in mine or _role_typo(ix, s)) for s in stems if s not in head_stems and s != "online"):
         return None  # our own role is named ("community manager", "közösségi menedzser")
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)

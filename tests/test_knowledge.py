@@ -177,3 +177,27 @@ def test_cache_is_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
     f.write_text(_good_text().replace("schema_version: 1", "schema_version: 9", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="schema_version"):
         Advisor.load(f)
+
+
+def test_examples_and_concepts_name_topics_of_the_profile(tmp_path):
+    """Example questions and concept words are data a community extends: a topic id that the
+    profile does not have is reported, not silently matched to nothing."""
+    src = (knowledge_dir() / "online-community-manager.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "p.yaml"
+    bad.write_text(src.replace("\nconcepts:\n", "\nconcepts:\n  competence:Z.9: {en: [zebra]}\n", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"concepts: 'competence:Z.9' is not a topic"):
+        load_profile(bad)
+
+
+def test_the_conversation_lexicon_is_validated(tmp_path):
+    import shutil
+
+    d = tmp_path / "kn"
+    (d / "common").mkdir(parents=True)
+    shutil.copy(knowledge_dir() / "online-community-manager.yaml", d)
+    (d / "common" / "conversation.yaml").write_text(
+        "schema_version: 1\nsmalltalk: {greeting: {en: [hi]}, thanks: {}, help: {}, bye: {}}\nroles: {xx: [a]}\n",
+        encoding="utf-8")
+    res = subprocess.run(cli_cmd() + ["validate", str(d)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert "conversation.yaml: line 3: roles.xx" in res.stderr and "Traceback" not in res.stderr
