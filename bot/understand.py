@@ -121,8 +121,8 @@ def find_codes(text: str) -> Codes:
             continue  # Hungarian article "a 3." / "e 2" is not a code
         if letter.upper() == "B" and len(digits) == 2 and sep in (None, ""):
             continue  # B10-B12 are skills (handled above)
-        if digits.startswith("0"):
-            continue
+        if digits.startswith("0") and (len(digits) == 1 or sep is None or letter.upper() == "B"):
+            continue  # "E.07" is E.7; "E0", "e07" are not codes
         code = f"{letter.upper()}.{int(digits)}"
         if code not in comps:
             comps.append(code)
@@ -761,7 +761,7 @@ def match(ix: Index, text: str) -> Match:
 
     # whole-string fuzzy (typos across word boundaries), when words alone found nothing sure
     if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
-        qs = " ".join(q)
+        qs = " ".join(content_q) if len(" ".join(content_q)) >= 6 else " ".join(q)
         strings, idxs = _names_near_length(ix, len(qs))
         for _, sc, j in process.extract(qs, strings, scorer=fuzz.ratio, score_cutoff=85, limit=3):
             ph = ix.names[idxs[j]]
@@ -892,7 +892,7 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None) -> str | Non
                     pre = w[:found_head.start()]
                     hit = pre not in mine and stem(pre) not in mine
             if not hit and i > 0:
-                if stems[i] in head_stems:  # "X developer", "projekt menedzser"
+                if _is_head(ix, w):  # "X developer", "projekt menedzser"
                     prev = toks[i - 1]
                     if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
                             and stems[i - 1] not in mine and not _role_typo(ix, stems[i - 1]):
@@ -924,6 +924,15 @@ def _heads(ix: Index):
         stems = frozenset(stem(fold(h)) for lang in ("en", "hu") for h in ix.role_heads.get(lang, ()))
         hit = ix.sim_cache[("heads",)] = (pattern, stems)
     return hit
+
+
+def _is_head(ix: Index, w: str) -> bool:
+    """``w`` is a title head as typed: "developer(s)", "menedzser(nek)" (not "analysing": stems
+    would merge it with "analyst")."""
+    heads = ix.role_heads
+    if any(w == fold(h) or w == fold(h) + "s" for h in heads.get("en", ())):
+        return True
+    return any(w.startswith(fold(h)) and len(w) - len(fold(h)) <= 4 for h in heads.get("hu", ()))
 
 
 def _in_name(ix: Index, seq: list[str]) -> bool:
