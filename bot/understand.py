@@ -929,10 +929,14 @@ def _heads(ix: Index):
 def _is_head(ix: Index, w: str) -> bool:
     """``w`` is a title head as typed: "developer(s)", "menedzser(nek)" (not "analysing": stems
     would merge it with "analyst")."""
-    heads = ix.role_heads
-    if any(w == fold(h) or w == fold(h) + "s" for h in heads.get("en", ())):
-        return True
-    return any(w.startswith(fold(h)) and len(w) - len(fold(h)) <= 4 for h in heads.get("hu", ()))
+    hit = ix.sim_cache.get(("head", w))
+    if hit is None:
+        heads = ix.role_heads
+        en = {fold(h) for h in heads.get("en", ())}
+        hit = w in en or (w.endswith("s") and w[:-1] in en) or \
+            any(w.startswith(fold(h)) and len(w) - len(fold(h)) <= 4 for h in heads.get("hu", ()))
+        ix.sim_cache[("head", w)] = hit
+    return hit
 
 
 def _in_name(ix: Index, seq: list[str]) -> bool:
