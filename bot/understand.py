@@ -592,7 +592,10 @@ class Match(Record):
         self.content, self.words = content, words  # the question's own content stems; all its tokens
 
 
-def match(ix: Index, text: str) -> Match:
+def match(ix: Index, text: str, light: bool = False) -> Match:
+    """The matcher's verdict on one question. ``light``: when the question names a competence or
+    skill of the profile by its code (which decides the topic), only the codes and the kind of
+    answer wanted are worked out; ``scores`` is then empty."""
     codes = find_codes(text)
     words = tokens(strip_codes(text) if codes is not _NO_CODES else text)
     vw = ix.words
@@ -612,6 +615,12 @@ def match(ix: Index, text: str) -> Match:
             want_matrix = want_matrix or s in vw.matrix
         if not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s):
             q.append(s)
+    if light and codes is not _NO_CODES and any(
+        f"competence:{c}" in ix.topic_rank for c in codes.competences
+    ) or light and any(f"skill:{c}" in ix.topic_rank for c in codes.skills):
+        neutral = vw.neutral
+        return Match(None, 0.0, [], codes, want_level, want_ks, want_matrix, {},
+                     [s for s in dict.fromkeys(q) if s not in neutral], words)
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
     joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
     q_all = list(dict.fromkeys(q + joined))
