@@ -479,16 +479,23 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
         hu += 2
     if _HU_SUFFIX_AFTER_HYPHEN.search(text):
         hu += 2
+    cache = ix.sim_cache
     for w in tokens(text) if toks is None else toks:
-        if w in words.hu_mark:
-            hu += 1
-        if w in words.en_mark:
-            en += 1
-        if len(w) > 2:
-            if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
-                hu += 0.75
-            elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
-                en += 0.75
+        got = cache.get(("lang", w))
+        if got is None:  # what one word says of the language, worked out once per word
+            h = e = 0.0
+            if w in words.hu_mark:
+                h += 1
+            if w in words.en_mark:
+                e += 1
+            if len(w) > 2:
+                if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
+                    h += 0.75
+                elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
+                    e += 0.75
+            got = cache[("lang", w)] = (h, e)
+        hu += got[0]
+        en += got[1]
     if hu > en:
         return "hu"
     if en > hu:
@@ -602,18 +609,28 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     stop, intent, role_words = vw.stop, vw.intent_raw, ix.role_words
     want_level = want_ks = want_matrix = False
     q: list[str] = []
+    cache = ix.sim_cache
     for w, s in rewrite(ix, words):
         if s[0] == "@":
             q.append(s)  # a concept word: names its topic
             continue
-        is_stop = w in stop or s in stop
-        if is_stop and w not in intent:
-            continue
-        if s in vw.neutral:
-            want_level = want_level or s in vw.level
-            want_ks = want_ks or s in vw.ks
-            want_matrix = want_matrix or s in vw.matrix
-        if not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s):
+        role = cache.get(("word", w))
+        if role is None:  # what one word does in a question, worked out once per word
+            is_stop = w in stop or s in stop
+            if is_stop and w not in intent:
+                role = (False, False, False, False)
+            else:
+                n = s in vw.neutral
+                role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
+                        not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s))
+            cache[("word", w)] = role
+        if role[0]:
+            want_level = True
+        if role[1]:
+            want_ks = True
+        if role[2]:
+            want_matrix = True
+        if role[3]:
             q.append(s)
     if light and codes is not _NO_CODES and any(
         f"competence:{c}" in ix.topic_rank for c in codes.competences
