@@ -573,6 +573,20 @@ def request(ix: Index, text: str, toks: list[str] | None = None) -> bool:
     return bool(toks) and any(tuple(toks[:len(r)]) == r for r in ix.requests.get(toks[0], ()))
 
 
+def _examples_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
+    """Example questions whose length allows a fuzz.ratio of EX_WHOLE_CUTOFF with a string of
+    length n (2*min/(a+b) >= cutoff)."""
+    key = ("exlen", n)
+    hit = ix.sim_cache.get(key)
+    if hit is None:
+        c = EX_WHOLE_CUTOFF / 100
+        lo, hi = n * c / (2 - c), n * (2 - c) / c
+        pairs = [(x, i) for i, x in enumerate(ix.ex_strings) if lo <= len(x) <= hi]
+        hit = ([p[0] for p in pairs], [p[1] for p in pairs])
+        ix.sim_cache[key] = hit
+    return hit
+
+
 def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
     """Names whose length allows a fuzz.ratio of 85 with a string of length n (2*min/(a+b) >= .85)."""
     key = ("len", n)
@@ -778,9 +792,10 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     # word for word
     if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and max(scores.values(), default=0.0) < ANSWER_THRESHOLD:
         whole = " ".join(w for w in words if w not in ix.st_words)
-        got = process.extractOne(whole, ix.ex_strings, scorer=fuzz.ratio, score_cutoff=EX_WHOLE_CUTOFF)
+        strings, idxs = _examples_near_length(ix, len(whole))
+        got = process.extractOne(whole, strings, scorer=fuzz.ratio, score_cutoff=EX_WHOLE_CUTOFF) if strings else None
         if got is not None:
-            topic = ix.ex_topics[got[2]]
+            topic = ix.ex_topics[idxs[got[2]]]
             v = EXAMPLE_WEIGHT * got[1] / 100
             if v > scores.get(topic, 0.0):
                 scores[topic] = v
