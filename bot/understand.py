@@ -844,6 +844,10 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     toks = tokens(text) if toks is None else toks
     if not toks or len(toks) > 14:
         return None
+    stop, filler = ix.words.stop, ix.st_words
+    for w in toks if len(toks) > 1 else ():  # fast: a word small talk never uses means a real question
+        if len(w) >= 3 and w not in stop and w not in filler and _st_vocab(ix, w) is None and stem(w) not in stop:
+            return None
     hits: dict[str, int] = {}
     langs: set[str | None] = set()
     rest: list[str] = []
@@ -859,7 +863,6 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
         else:
             rest.append(toks[i])
             i += 1
-    stop, filler = ix.words.stop, ix.st_words
     rest = [w for w in rest if w not in stop and w not in filler and stem(w) not in stop]
     votes: dict[str, float] = {}
     for w in rest:
