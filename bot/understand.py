@@ -19,7 +19,29 @@ import bisect
 import math
 import re
 
-from rapidfuzz import fuzz, process
+
+_RF = None
+
+
+def _rapidfuzz():
+    """rapidfuzz, imported on first use (a question that needs no fuzzy match, such as one naming
+    a code, starts without it)."""
+    global _RF
+    if _RF is None:
+        from rapidfuzz import fuzz, process
+
+        _RF = (fuzz.ratio, process)
+    return _RF
+
+
+def _extract(query: str, choices, cutoff: float, limit: int):
+    ratio, process = _rapidfuzz()
+    return process.extract(query, choices, scorer=ratio, score_cutoff=cutoff, limit=limit)
+
+
+def _extract_one(query: str, choices, cutoff: float):
+    ratio, process = _rapidfuzz()
+    return process.extractOne(query, choices, scorer=ratio, score_cutoff=cutoff)
 
 from .kb import Profile
 from .record import Record
@@ -525,9 +547,7 @@ def similar(ix: Index, word: str) -> dict[str, float]:
             out[pre] = 0.9
             break
     if len(word) >= 5:
-        for cand, score, _ in process.extract(
-            word, ix.vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=4
-        ):
+        for cand, score, _ in _extract(word, ix.vocab, FUZZY_CUTOFF, 4):
             if cand not in out:
                 out[cand] = 0.95 * score / 100
         # an indexed stem extends the query word ("moder" of "moderate" for "moderation")
@@ -557,7 +577,7 @@ def _role_typo(ix: Index, s: str) -> bool:
     key = ("role", s)
     hit = ix.sim_cache.get(key)
     if hit is None:
-        hit = process.extractOne(s, list(ix.role_words), scorer=fuzz.ratio, score_cutoff=85) is not None
+        hit = _extract_one(s, list(ix.role_words), 85) is not None
         ix.sim_cache[key] = hit
     return hit
 
@@ -793,7 +813,7 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and max(scores.values(), default=0.0) < ANSWER_THRESHOLD:
         whole = " ".join(w for w in words if w not in ix.st_words)
         strings, idxs = _examples_near_length(ix, len(whole))
-        got = process.extractOne(whole, strings, scorer=fuzz.ratio, score_cutoff=EX_WHOLE_CUTOFF) if strings else None
+        got = _extract_one(whole, strings, EX_WHOLE_CUTOFF) if strings else None
         if got is not None:
             topic = ix.ex_topics[idxs[got[2]]]
             v = EXAMPLE_WEIGHT * got[1] / 100
@@ -804,7 +824,7 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
         qs = " ".join(content_q) if len(" ".join(content_q)) >= 6 else " ".join(q)
         strings, idxs = _names_near_length(ix, len(qs))
-        for _, sc, j in process.extract(qs, strings, scorer=fuzz.ratio, score_cutoff=85, limit=3):
+        for _, sc, j in _extract(qs, strings, 85, 3):
             ph = ix.names[idxs[j]]
             v = 0.95 * sc / 100 * ph.weight
             if v > scores.get(ph.topic, 0.0):
@@ -874,7 +894,7 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
         for intent in got:
             votes[intent] = votes.get(intent, 0.0) + 1.0 / len(got)
     if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
-        got = process.extractOne(toks[0], [w for w, _ in ix.st_single], scorer=fuzz.ratio, score_cutoff=80)
+        got = _extract_one(toks[0], [w for w, _ in ix.st_single], 80)
         if got is not None:  # a typo: "thnaks", "koszonom"
             return ix.st_single[got[2]][1], None
     lang = next(iter(langs)) if len(langs) == 1 else None
