@@ -42,10 +42,6 @@ ORDINALS = {
 }
 # "és magyarul?", "in English please": the last answer again, in that language.
 LANGS = {"english": "en", "angolul": "en", "angol": "en", "hungarian": "hu", "magyarul": "hu", "magyar": "hu"}
-COMPETENCE_WORDS = frozenset(stem(w) for w in (
-    "competence", "competences", "competency", "competencies", "kompetencia", "kompetenciak", "kompetencianak",
-    "kompetenciat", "kompetenciarol",
-))
 SKILL_ONE = frozenset({"skill", "keszseg", "kepesseg", "code", "kod", "tudas", "keszsegrol", "keszseget"})
 COMPETENCE_ONE = frozenset({"competence", "competency", "kompetencia", "kompetencianak", "kompetenciat",
                             "kompetenciarol", "kompetenciaja"})
@@ -98,7 +94,6 @@ def follow_up(m, ctx: Context | None, skills_of, needing=None, listed=None) -> t
             topic = items[ordinal]
             view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
             return topic, view
-    comp_word = any(stem(w) in COMPETENCE_WORDS for w in words)
     more = not words.isdisjoint(MORE)
     meaning = not words.isdisjoint(MEANING)
     anaphoric = not words.isdisjoint(ANAPHORA)

@@ -207,8 +207,7 @@ FOLLOWUP_WORDS |= {
     "második", "másodikat", "másodikról", "harmadik", "harmadikat", "harmadikról", "negyedik", "ötödik",
     "utolsó", "utolsót", "utolsóról", "utolsónak", "utolsóra", "lists", "listed", "listáz",
 }
-# A follow-up that asks for the last answer again in another language: "és magyarul?", "in English?"
-LANG_REQUEST = {"english": "en", "angolul": "en", "angol": "en", "hungarian": "hu", "magyarul": "hu", "magyar": "hu"}
+
 STOP_EN |= {w for w in FOLLOWUP_WORDS if w.isascii()}
 # chat spellings and fillers that carry no content
 STOP_EN |= {

@@ -2,7 +2,6 @@
 data: transcripts of turns with the expected topics), the conversation contract of ``ask --json``
 and of the chat platforms' service (context from the database, shared by instances)."""
 import json
-import pathlib
 import subprocess
 import sys
 
