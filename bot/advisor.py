@@ -255,7 +255,7 @@ class Advisor:
     def _needing(self, code: str) -> tuple[str, ...]:
         return tuple(c.code for c in self.profile.competences_needing(code))
 
-    def _listed(self, topic: str, view: str) -> list[str]:
+    def _listed(self, topic: str) -> list[str]:
         """The topics an answer lists, in its order ("tell me about the first one")."""
         kind, _, key = topic.partition(":")
         if topic == "role:competences":

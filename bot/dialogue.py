@@ -28,8 +28,8 @@ MEANING = frozenset({"mean", "means", "meaning", "jelent", "jelentes", "jelentes
 # "Which competences need it?", "where else?", "hol kell?", "melyikhez?"
 REVERSE = frozenset({
     "which", "where", "else", "other", "others", "another", "any",
-    "melyik", "melyek", "mely", "hol", "mihez", "melyikhez", "melyikhez", "melyekhez", "mas", "masik", "meg",
-    "hova", "hovy", "elsewhere", "mashol", "mashoz", "masnal", "used", "igenylik", "igenyli",
+    "melyik", "melyek", "mely", "hol", "mihez", "melyikhez", "melyekhez", "mas", "masik", "meg",
+    "hova", "elsewhere", "mashol", "mashoz", "masnal", "used", "igenylik", "igenyli",
 })
 # "What is that?", "az mi?", "what is that one?": the thing the last answer named.
 ANAPHORA = frozenset({"that", "this", "it", "one", "az", "ez", "azt", "ezt"})
@@ -76,8 +76,8 @@ class Context(Record):
 def follow_up(m, ctx: Context | None, skills_of, needing=None, listed=None) -> tuple[str, str] | None:
     """(topic, view) when the turn ``m`` (a :class:`bot.understand.Match`) is a follow-up of
     ``ctx``; None when it stands on its own. ``skills_of(code)`` lists a competence's skill codes,
-    ``needing(code)`` the competences that need a skill, ``listed(topic, view)`` the topics an
-    answer lists in order (for "the first one")."""
+    ``needing(code)`` the competences that need a skill, ``listed(topic)`` the topics an answer
+    lists in order (for "the first one")."""
     if ctx is None or not ctx.topic:
         return None
     if m.codes.competences or m.codes.skills or m.content:
@@ -89,7 +89,7 @@ def follow_up(m, ctx: Context | None, skills_of, needing=None, listed=None) -> t
         return prev, ctx.view  # the same answer in the other language (the caller sets it)
     ordinal = next((ORDINALS[w] for w in m.words if w in ORDINALS), None)
     if ordinal is not None and listed is not None:
-        items = listed(prev, ctx.view)
+        items = listed(prev)
         if items and -len(items) <= ordinal < len(items):
             topic = items[ordinal]
             view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"

@@ -20,6 +20,10 @@ import math
 import re
 
 
+from .kb import Profile
+from .record import Record
+from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
+
 _RF = None
 
 
@@ -43,26 +47,22 @@ def _extract_one(query: str, choices, cutoff: float):
     ratio, process = _rapidfuzz()
     return process.extractOne(query, choices, scorer=ratio, score_cutoff=cutoff)
 
-from .kb import Profile
-from .record import Record
-from .text import HU_LETTERS, HU_ONLY_LETTERS, fold, stem, tokens
-
 ANSWER_THRESHOLD = 0.68
 UNION_RECALL = 0.75
 CONTENT_MIN_SIM = 0.9
 ROLE_ONLY_SCORE = 0.75
-OOV_WEIGHT = 0.75
+OOV_WEIGHT = 0.75  # share of the top idf given to a word the profile never uses
 ALT_MARGIN = 0.12
 CONTENT_CAP = 0.8
 FUZZY_CUTOFF = 82
 FUZZY_WHOLE_BELOW = 0.9
-NAME_PRUNE = 0.25
-EX_WHOLE_CUTOFF = 85
-BAG_CAP = 0.9
-BAG_OOV = 0.5
-BAG_MARGIN = 0.3
+NAME_PRUNE = 0.25  # a name matched below this share of its weight cannot score near the threshold
+EX_WHOLE_CUTOFF = 85  # fuzz.ratio for a question of function words against an example, word for word
+BAG_CAP = 0.9  # the score of a topic whose bag of words explains the whole question
+BAG_OOV = 0.5  # share of the top idf given to an unknown word in the bag score
+BAG_MARGIN = 0.3  # how far ahead of the next topic's evidence the best must be for the full score
 BAG_MIN_SIM = 0.85
-BAG_MIN_IDF = 1.8  # a name matched below this share of its weight cannot score near the threshold
+BAG_MIN_IDF = 1.8  # words used by most topics are left out of the bag evidence
 
 
 def _fold_set(words) -> frozenset:
@@ -169,9 +169,12 @@ class Index(Record):
 
     concepts: first stem -> [(stems, "@topic")], longest first (concept words are rewritten to one
     token naming their topic); examples: example questions as Phrases, ex_by_stem: stem -> their
-    indexes; smalltalk: first token -> [(tokens, intent)], st_single: one-word small talk (for
-    typos), st_words: filler words; roles: first stem -> [stems of another job role];
-    role_heads: {"en": heads, "hu": heads} of job titles ("developer", "fejlesztő");
+    indexes; ex_strings/ex_topics: the examples word for word, with their topics; smalltalk:
+    first token -> [(tokens, intent, language or None)], st_single: one-word small talk (for
+    typos), st_words: filler words, st_vocab: word -> the intents whose phrases use it; roles:
+    first stem -> [stems of another job role]; role_heads: {"en": heads, "hu": heads} of job
+    titles ("developer", "fejlesztő"); abbrev: short form -> words; requests: first word ->
+    [request phrases]; bag_by_stem: stem -> every topic known by it;
     names: every Phrase; by_stem: stem -> indexes into names; content: topic -> {stem: count};
     content_by_stem: stem -> topics; idf: stem -> weight; vocab: sorted stems (for rapidfuzz);
     lang_vocab: words only one language uses; role_words: the role's own name (neutral);
@@ -234,7 +237,7 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     i, n = 0, len(toks)
     while i < n:
         si = stems[i]
-        for seq, tok in concepts.get(si[:5], ()):
+        for seq, tok in concepts.get(_ckey(si), ()):
             k = len(seq)
             if i + k <= n and _same(seq[0], si) and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
                 out.append((tok, tok))
@@ -515,7 +518,7 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
                     h += 0.75
                 elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
                     e += 0.75
-            got = cache[("lang", w)] = (h, e)
+            got = _remember(ix, ("lang", w), (h, e))
         hu += got[0]
         en += got[1]
     if hu > en:
@@ -526,6 +529,16 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
 
 
 _SIM_CACHE_MAX = 20000
+
+
+def _remember(ix: Index, key, value):
+    """Keep ``value`` in the index's memo (word similarities, what a word does in a question…),
+    which is emptied when it grows past _SIM_CACHE_MAX entries: memory stays bounded."""
+    memo = ix.sim_cache
+    if len(memo) >= _SIM_CACHE_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def similar(ix: Index, word: str) -> dict[str, float]:
@@ -564,10 +577,7 @@ def similar(ix: Index, word: str) -> dict[str, float]:
             if a in ix.vocab_set and b in ix.vocab_set and len(b) >= 4:
                 out[a] = out[b] = 0.75
                 break
-    if len(ix.sim_cache) >= _SIM_CACHE_MAX:
-        ix.sim_cache.clear()
-    ix.sim_cache[word] = out
-    return out
+    return _remember(ix, word, out)
 
 
 def _role_typo(ix: Index, s: str) -> bool:
@@ -578,7 +588,7 @@ def _role_typo(ix: Index, s: str) -> bool:
     hit = ix.sim_cache.get(key)
     if hit is None:
         hit = _extract_one(s, list(ix.role_words), 85) is not None
-        ix.sim_cache[key] = hit
+        _remember(ix, key, hit)
     return hit
 
 
@@ -603,7 +613,7 @@ def _examples_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
         lo, hi = n * c / (2 - c), n * (2 - c) / c
         pairs = [(x, i) for i, x in enumerate(ix.ex_strings) if lo <= len(x) <= hi]
         hit = ([p[0] for p in pairs], [p[1] for p in pairs])
-        ix.sim_cache[key] = hit
+        _remember(ix, key, hit)
     return hit
 
 
@@ -615,7 +625,7 @@ def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
         lo, hi = n * 0.739, n * 1.353
         pairs = [(s, i) for i, s in enumerate(ix.name_strings) if lo <= len(s) <= hi]
         hit = ([p[0] for p in pairs], [p[1] for p in pairs])
-        ix.sim_cache[key] = hit
+        _remember(ix, key, hit)
     return hit
 
 
@@ -657,7 +667,7 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
                 n = s in vw.neutral
                 role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
                         not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s))
-            cache[("word", w)] = role
+            _remember(ix, ("word", w), role)
         if role[0]:
             want_level = True
         if role[1]:
@@ -845,7 +855,6 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores, content_q, words)
 
 
-
 # ---------------------------------------------------------------------------------------------
 SMALLTALK_ORDER = ("bye", "thanks", "help", "greeting")  # ties: the later intent in a message wins
 
@@ -889,10 +898,10 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
         got = _st_vocab(ix, w, exact=bool(hits))
         if got is None or (not hits and (w in ix.vocab_set or stem(w) in ix.vocab_set)):
             return None  # a word that is not small talk, or the profile's: a real question
-    if hits and rest and ix.concepts and any(x[0] == "@" for _, x in rewrite(ix, rest)):
-        return None  # a word that points to a topic ("answerable", "judged")
         for intent in got:
             votes[intent] = votes.get(intent, 0.0) + 1.0 / len(got)
+    if hits and rest and ix.concepts and any(x[0] == "@" for _, x in rewrite(ix, rest)):
+        return None  # a word that points to a topic ("answerable", "judged")
     if not hits and not votes and len(toks) == 1 and ix.st_single and len(toks[0]) >= 4:
         got = _extract_one(toks[0], [w for w, _ in ix.st_single], 80)
         if got is not None:  # a typo: "thnaks", "koszonom"
@@ -916,8 +925,7 @@ def _st_vocab(ix: Index, word: str, exact: bool = False) -> tuple[str, ...] | No
     out = table.get(word) or table.get(stem(word))
     if out is None and len(word) >= 5 and not exact:
         out = table.get(word[:5] + "*")
-    ix.sim_cache[key] = out
-    return out
+    return _remember(ix, key, out)
 
 
 _WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
@@ -986,7 +994,7 @@ def _heads(ix: Index):
         hu = sorted({fold(h) for h in ix.role_heads.get("hu", ())}, key=len, reverse=True)
         pattern = re.compile("|".join(re.escape(h) for h in hu)) if hu else re.compile(r"(?!x)x")
         stems = frozenset(stem(fold(h)) for lang in ("en", "hu") for h in ix.role_heads.get(lang, ()))
-        hit = ix.sim_cache[("heads",)] = (pattern, stems)
+        hit = _remember(ix, ("heads",), (pattern, stems))
     return hit
 
 
@@ -999,7 +1007,7 @@ def _is_head(ix: Index, w: str) -> bool:
         en = {fold(h) for h in heads.get("en", ())}
         hit = w in en or (w.endswith("s") and w[:-1] in en) or \
             any(w.startswith(fold(h)) and len(w) - len(fold(h)) <= 4 for h in heads.get("hu", ()))
-        ix.sim_cache[("head", w)] = hit
+        _remember(ix, ("head", w), hit)
     return hit
 
 

@@ -114,6 +114,13 @@ def test_small_talk_in_both_languages(advisor, intent):
             assert advisor.profile.title.get(lang) in a.answer
 
 
+def test_small_talk_in_words_the_lexicon_does_not_list(advisor):
+    """No phrase of the lexicon matches as a whole: the words vote for the intent whose phrases
+    use them."""
+    a = advisor.ask("mit kérdezhetnék tőled?")
+    assert (a.answered, a.topic, a.lang) == (True, "smalltalk:help", "hu")
+
+
 def test_help_says_what_the_advisor_knows_with_examples(advisor):
     for lang, q in (("en", "what can you do?"), ("hu", "mit tudsz?")):
         text = advisor.ask(q).answer
