@@ -48,6 +48,7 @@ def _extract_one(query: str, choices, cutoff: float):
     return process.extractOne(query, choices, scorer=ratio, score_cutoff=cutoff)
 
 ANSWER_THRESHOLD = 0.68
+ABOUT_THRESHOLD = 0.55  # the threshold for a question that says it is about the profile
 UNION_RECALL = 0.75
 CONTENT_MIN_SIM = 0.9
 ROLE_ONLY_SCORE = 0.75
@@ -77,7 +78,8 @@ class Words(Record):
     """The word lists of :mod:`bot.vocab`, folded and stemmed once (kept in the index, so a cached
     start neither imports the vocabulary nor stems it)."""
 
-    __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope")
+    __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope",
+                 "about")
 
     @classmethod
     def build(cls) -> "Words":
@@ -94,6 +96,7 @@ class Words(Record):
             neutral=_stem_set(vocab.GENERIC_WORDS) | level | ks | matrix,
             intent_raw=_fold_set(vocab.LEVEL_WORDS | vocab.KS_WORDS | vocab.MATRIX_WORDS),
             out_of_scope=_fold_set(vocab.OUT_OF_SCOPE),
+            about=_stem_set(vocab.ABOUT_WORDS),
         )
 
 # Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
@@ -184,13 +187,13 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
+        "ex_by_stem", "ex_total", "ex_topics_of", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
-        "concepts": dict, "examples": list, "ex_by_stem": dict, "smalltalk": dict, "st_single": list,
+        "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "smalltalk": dict, "st_single": list,
         "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
         "sim_cache": dict,
     }
@@ -236,10 +239,9 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     i, n = 0, len(toks)
     while i < n:
-        si = stems[i]
-        for seq, tok in concepts.get(_ckey(si), ()):
+        for seq, tok in _concepts_at(ix, stems[i]):
             k = len(seq)
-            if i + k <= n and _same(seq[0], si) and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
+            if i + k <= n and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
                 out.append((tok, tok))
                 i += k
                 break
@@ -247,6 +249,16 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
             out.append((toks[i], stems[i]))
             i += 1
     return out
+
+
+def _concepts_at(ix: Index, s: str) -> list:
+    """The concept phrases that may start at a word with stem ``s`` (longest first; memoised)."""
+    key = ("cc", s)
+    hit = ix.sim_cache.get(key)
+    if hit is None:
+        hit = _remember(ix, key, [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)])
+    return hit
+
 
 
 def build_index(profile: Profile, lexicon=None) -> Index:
@@ -369,19 +381,25 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         if not toks or any(c.isdigit() for c in phrase):
             continue
         # stop words at the edges are left out ("in one sentence" matches "in a sentence"), unless
-        # what remains is one short common word ("what it takes" is not every "take")
+        # what remains is one short common word ("what it takes" is not every "take") or one whose
+        # stem is short ("egy mondatban" is not every "mond")
         lo, hi = 0, len(toks)
         while lo < hi and toks[lo] in stop:
             lo += 1
         while hi > lo and toks[hi - 1] in stop:
             hi -= 1
         core_toks = toks[lo:hi]
-        if core_toks and (len(core_toks) > 1 or len(core_toks[0]) >= 7) and \
+        if core_toks and (len(core_toks) > 1 or (len(core_toks[0]) >= 7 and len(stem(core_toks[0])) >= 5)) and \
                 any(stem(w) not in role_words and stem(w) not in ix.words.neutral for w in core_toks):
             toks = core_toks
+        if all(w in stop or (stem(w) in ix.words.neutral and stem(w) not in role_words) for w in core_toks or toks):
+            # stop or answer-kind words alone ("skills do i need") would hijack follow-ups; a phrase
+            # of several such words that asks for no kind of answer ("mire jó", "miért van
+            # szükség") is kept whole
+            if len(toks) < 2 or any(w in ix.words.intent_raw for w in toks) or \
+                    (len(toks) == 2 and any(stem(w) in ix.words.neutral for w in toks)):
+                continue  # ("mit takar" is any "what does it cover")
         seq = tuple(stem(w) for w in toks)
-        if all(w in stop or (stem(w) in ix.words.neutral and stem(w) not in role_words) for w in toks):
-            continue  # stop or answer-kind words alone ("skills do i need") would hijack follow-ups
         core = [x for w, x in zip(toks, seq) if w not in stop and x not in role_words]
         if core and any(all(any(_same(c, y) for y in st) for c in core) for st in name_seqs):
             continue  # its words are a name's words already
@@ -427,6 +445,8 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         ph.total = sum(ph.weights) or 1.0
         for s in set(ph.stems):
             ix.ex_by_stem.setdefault(s, []).append(i)
+    ix.ex_total = [ph.total for ph in ix.examples]
+    ix.ex_topics_of = [ph.topic for ph in ix.examples]
     for topic, bag in ix.content.items():
         for s in bag:
             ix.content_by_stem.setdefault(s, []).append(topic)
@@ -629,6 +649,59 @@ def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
     return hit
 
 
+def _postings(ix: Index, s: str):
+    """What the query stem ``s`` contributes, as if alone: (its similar indexed stems {t: sim},
+    {t: (sim, s)}, {name: matched weight}, {example: matched weight}). Memoised per stem."""
+    key = ("post", s)
+    hit = ix.sim_cache.get(key)
+    if hit is not None:
+        return hit
+    m = similar(ix, s)
+    idf, by_stem, ex_by_stem = ix.idf, ix.by_stem, ix.ex_by_stem
+    names: dict[int, float] = {}
+    exs: dict[int, float] = {}
+    for t, v in m.items():
+        wv = idf.get(t, 1.0) * v
+        for i in by_stem.get(t, ()):
+            names[i] = names.get(i, 0.0) + wv
+        for i in ex_by_stem.get(t, ()):
+            exs[i] = exs.get(i, 0.0) + wv
+    return _remember(ix, key, (m, {t: (v, s) for t, v in m.items()}, names, exs))
+
+
+def _content_postings(ix: Index, s: str):
+    """What the content stem ``s`` of a question contributes to the text and bag scores: (its
+    weight, {topic: weight x similarity in the topic's text}, its weight in the bag's total,
+    {topic: bag evidence}). Memoised per stem."""
+    key = ("cpost", s)
+    hit = ix.sim_cache.get(key)
+    if hit is not None:
+        return hit
+    m = similar(ix, s)
+    idf = ix.idf
+    qw = idf.get(s, ix.max_idf * OOV_WEIGHT)
+    best_topics: dict[str, float] = {}
+    for t, v in m.items():
+        if v < CONTENT_MIN_SIM:
+            continue  # typos are forgiven in names, not in running text
+        for topic in ix.content_by_stem.get(t, ()):
+            if v > best_topics.get(topic, 0.0):
+                best_topics[topic] = v
+    content = {topic: qw * v for topic, v in best_topics.items()}
+    w = idf.get(s, ix.max_idf * BAG_OOV)
+    bag: dict[str, float] = {}
+    if w >= BAG_MIN_IDF:  # a word most topics use tells them apart by little, at a high cost
+        best_t: dict[str, float] = {}
+        for t, v in m.items():
+            if v < BAG_MIN_SIM:
+                continue
+            for topic in ix.bag_by_stem.get(t, ()):
+                if v > best_t.get(topic, 0.0):
+                    best_t[topic] = v
+        bag = {topic: w * v for topic, v in best_t.items()}
+    return _remember(ix, key, (qw, content, w, bag))
+
+
 class Match(Record):
     """The matcher's verdict: best topic (None below the threshold), its score, the close
     alternatives, the codes found, what kind of answer is wanted, and every topic's score."""
@@ -643,6 +716,28 @@ class Match(Record):
         self.content, self.words = content, words  # the question's own content stems; all its tokens
 
 
+def _token(ix: Index, w: str) -> tuple[str, bool, tuple[bool, bool, bool, bool]]:
+    """What one word of a question is, worked out once per word: (its stem, whether a concept
+    phrase may start with it, (asks for a level, asks for skills, asks for the matrix, is a content
+    word))."""
+    key = ("tok", w)
+    hit = ix.sim_cache.get(key)
+    if hit is not None:
+        return hit
+    vw = ix.words
+    s = stem(w)
+    is_stop = w in vw.stop or s in vw.stop
+    mine = s in ix.role_words or (len(w) > 1 and not w.isdigit() and _role_typo(ix, s))
+    about = mine or s in vw.about
+    if is_stop and w not in vw.intent_raw:
+        role = (False, False, False, False, about)
+    else:
+        n = s in vw.neutral
+        role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
+                not is_stop and len(w) > 1 and not w.isdigit() and not mine, about)
+    return _remember(ix, key, (s, bool(_concepts_at(ix, s)), role))
+
+
 def match(ix: Index, text: str, light: bool = False) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
@@ -650,24 +745,19 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     codes = find_codes(text)
     words = tokens(strip_codes(text) if codes is not _NO_CODES else text)
     vw = ix.words
-    stop, intent, role_words = vw.stop, vw.intent_raw, ix.role_words
-    want_level = want_ks = want_matrix = False
+    want_level = want_ks = want_matrix = about = False
     q: list[str] = []
-    cache = ix.sim_cache
-    for w, s in rewrite(ix, words):
-        if s[0] == "@":
+    infos = [_token(ix, w) for w in words]
+    abbr = ix.abbrev
+    if any(x[1] for x in infos) or (abbr and not abbr.keys().isdisjoint(words)):
+        # a concept phrase or an abbreviation may be in it: rewrite, then look at each word
+        pairs = [(s, s, None) if s[0] == "@" else (s, *_token(ix, w)[0::2]) for w, s in rewrite(ix, words)]
+    else:
+        pairs = infos
+    for s, _, role in pairs:
+        if role is None:
             q.append(s)  # a concept word: names its topic
             continue
-        role = cache.get(("word", w))
-        if role is None:  # what one word does in a question, worked out once per word
-            is_stop = w in stop or s in stop
-            if is_stop and w not in intent:
-                role = (False, False, False, False)
-            else:
-                n = s in vw.neutral
-                role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
-                        not is_stop and len(w) > 1 and not w.isdigit() and s not in role_words and not _role_typo(ix, s))
-            _remember(ix, ("word", w), role)
         if role[0]:
             want_level = True
         if role[1]:
@@ -676,6 +766,8 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
             want_matrix = True
         if role[3]:
             q.append(s)
+        if role[4]:
+            about = True
     if light and codes is not _NO_CODES and any(
         f"competence:{c}" in ix.topic_rank for c in codes.competences
     ) or light and any(f"skill:{c}" in ix.topic_rank for c in codes.skills):
@@ -686,22 +778,30 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
     q_all = list(dict.fromkeys(q + joined))
 
-    sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
-    for s in q_all:
-        sims[s] = similar(ix, s)
     neutral = vw.neutral
     content_q = [s for s in dict.fromkeys(q) if s not in neutral]
-
     idf = ix.idf
-    oov = ix.max_idf * OOV_WEIGHT
-    qw = {s: idf.get(s, oov) for s in content_q}  # weight of each content word of the question
-    den = sum(qw.values())
+    # what each query stem contributes (its similar stems, and through them names, examples, text
+    # and bags), worked out once per stem; a question adds them up
+    posts = [_postings(ix, s) for s in q_all]
+    sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
     best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem)
-    for s, m in sims.items():
-        for t, v in m.items():
-            cur = best_for.get(t)
-            if cur is None or v > cur[0]:
-                best_for[t] = (v, s)
+    n_sims = 0
+    for s, p in zip(q_all, posts):
+        sims[s] = p[0]
+        best_for.update(p[1])
+        n_sims += len(p[0])
+    shared = len(best_for) != n_sims  # two query stems are like one indexed stem: keep the better
+    if shared:
+        best_for = {}
+        for s, m in sims.items():
+            for t, v in m.items():
+                cur = best_for.get(t)
+                if cur is None or v > cur[0]:
+                    best_for[t] = (v, s)
+    cpost = {s: _content_postings(ix, s) for s in content_q}
+    qw = {s: c[0] for s, c in cpost.items()}  # weight of each content word of the question
+    den = sum(qw.values())
     parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
 
     scores: dict[str, float] = {}
@@ -709,13 +809,21 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     # a first pass adds up each name's matched weight from the postings; names that cannot reach
     # a useful score (a common word of a long name) are not looked at again
     acc: dict[int, float] = {}
-    by_stem = ix.by_stem
-    for t, (v, _) in best_for.items():
-        post = by_stem.get(t)
-        if post:
+    got_ex: dict[int, float] = {}
+    if shared:
+        by_stem, ex_by_stem = ix.by_stem, ix.ex_by_stem
+        for t, (v, _) in best_for.items():
             wv = idf.get(t, 1.0) * v
-            for i in post:
+            for i in by_stem.get(t, ()):
                 acc[i] = acc.get(i, 0.0) + wv
+            for i in ex_by_stem.get(t, ()):
+                got_ex[i] = got_ex.get(i, 0.0) + wv
+    else:
+        for p in posts:
+            for i, wv in p[2].items():
+                acc[i] = acc.get(i, 0.0) + wv
+            for i, wv in p[3].items():
+                got_ex[i] = got_ex.get(i, 0.0) + wv
     names = ix.names
     cand = [i for i, g in acc.items() if g >= NAME_PRUNE * names[i].total]
     # several names of one topic may each explain part of the question ("KPIs ... measured"):
@@ -752,37 +860,21 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
             scores[topic] = sc
 
     # example questions: how much the question and one example share (weighted Dice)
-    if ix.examples:
-        got_ex: dict[int, float] = {}
-        ex_by_stem = ix.ex_by_stem
-        for t, (v, _) in best_for.items():
-            post = ex_by_stem.get(t)
-            if post:
-                wv = idf[t] * v  # an example's weight for a stem is the stem's idf
-                for i in post:
-                    got_ex[i] = got_ex.get(i, 0.0) + wv
-        if got_ex:
-            qtot = sum(qw.values()) + sum(min(idf.get(s, 1.0), 1.0) for s in dict.fromkeys(q) if s in neutral)
-            examples = ix.examples
-            for i, got in got_ex.items():
-                ph = examples[i]
-                sc = 2.0 * got / (ph.total + qtot) * ph.weight
-                if sc > scores.get(ph.topic, 0.0):
-                    scores[ph.topic] = sc
+    if got_ex:
+        qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in dict.fromkeys(q) if s in neutral)
+        ex_total, ex_topic = ix.ex_total, ix.ex_topics_of
+        for i, got in got_ex.items():
+            sc = 2.0 * got / (ex_total[i] + qtot) * EXAMPLE_WEIGHT
+            topic = ex_topic[i]
+            if sc > scores.get(topic, 0.0):
+                scores[topic] = sc
 
     # content
     if content_q:
         hits: dict[str, float] = {}
-        for s in content_q:
-            best_topics: dict[str, float] = {}
-            for t, v in sims.get(s, {}).items():
-                if v < CONTENT_MIN_SIM:
-                    continue  # typos are forgiven in names, not in running text
-                for topic in ix.content_by_stem.get(t, ()):
-                    if v > best_topics.get(topic, 0.0):
-                        best_topics[topic] = v
-            for topic, v in best_topics.items():
-                hits[topic] = hits.get(topic, 0.0) + qw[s] * v
+        for c in cpost.values():
+            for topic, h in c[1].items():
+                hits[topic] = hits.get(topic, 0.0) + h
         for topic, h in hits.items():
             sc = CONTENT_CAP * h / den
             if sc > scores.get(topic, 0.0):
@@ -791,24 +883,12 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     # the topic whose bag of words (names, examples, text) explains most of the question, when it
     # stands clearly ahead of the next: long questions in the user's own words
     if len(content_q) >= 2:
-        bag = ix.bag_by_stem
-        boov = ix.max_idf * BAG_OOV
         wsum = 0.0
         ev: dict[str, float] = {}
-        for s in content_q:
-            w = idf.get(s, boov)
-            wsum += w
-            if w < BAG_MIN_IDF:
-                continue  # a word most topics use tells them apart by little, at a high cost
-            best_t: dict[str, float] = {}
-            for t, v in sims.get(s, {}).items():
-                if v < BAG_MIN_SIM:
-                    continue
-                for topic in bag.get(t, ()):
-                    if v > best_t.get(topic, 0.0):
-                        best_t[topic] = v
-            for topic, v in best_t.items():
-                ev[topic] = ev.get(topic, 0.0) + w * v
+        for c in cpost.values():
+            wsum += c[2]
+            for topic, e in c[3].items():
+                ev[topic] = ev.get(topic, 0.0) + e
         if ev:
             ranked = sorted(ev.items(), key=lambda x: -x[1])
             e1 = ranked[0][1]
@@ -845,9 +925,9 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     if not vw.out_of_scope.isdisjoint(words):
         scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
     top = max(scores.values(), default=0.0)
-    if top < ANSWER_THRESHOLD:
+    if top < (ABOUT_THRESHOLD if about else ANSWER_THRESHOLD):
         return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
-    floor = max(ANSWER_THRESHOLD * 0.9, top - ALT_MARGIN)
+    floor = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
     rank = ix.topic_rank
     near = sorted((-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor)
     best = near[0][2]

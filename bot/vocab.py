@@ -193,6 +193,15 @@ ROLE_NOUNS = {
     "profil", "profilban", "állás", "állásban",
 }
 
+# Words that show a question is about the profile ("which competence…", "mit mond a profil…"),
+# besides the role's own name and ROLE_NOUNS: with one of them, a best topic a little below the
+# answer threshold is answered rather than declined.
+ABOUT_WORDS = {
+    "competence", "competences", "competency", "competencies", "kompetencia", "kompetenciák",
+    "kompetenciája", "kompetenciái", "ecf", "munka", "munkája", "meló", "melója", "pozi", "poszt",
+    "occupation", "career", "karrier",
+}
+
 # Words that only steer a follow-up ("tell me more", "where else?", "mondj többet"): never content.
 FOLLOWUP_WORDS = {
     "else", "other", "others", "another", "elaborate", "details", "detail", "detailed", "expand", "continue",

@@ -158,8 +158,36 @@ def test_roles_this_one_works_with_are_not_other_roles(advisor):
 
 
 def test_requests_for_other_services_are_declined(advisor):
-    for q in ("write me a cover letter for a community manager job", "írj egy verset a moderálásról"):
+    for q in ("write me a cover letter for a community manager job", "írj egy verset a moderálásról",
+              "could you help me write a cover letter for this role?", "segítesz megírni a motivációs levelem?"):
         assert advisor.ask(q).answered is False, q
+
+
+@pytest.mark.parametrize("q,topic", [
+    # a question that says it is about the profile ("competence", "profil", "role", "munka") gets
+    # its best topic though the score is a little under the threshold
+    ("mit mond a profil az ügyfelekkel tartott kapcsolatról?", "competence:E.4"),
+    ("melyik kompetencia foglalkozik a kockázatok felmérésével?", "competence:E.3"),
+    # phrases made of common words that still name a topic ("mire jó", "miért van szükség")
+    ("egyáltalán mire jó ez a munkakör?", "role:mission"),
+    ("miért van szükség ilyen pozícióra?", "role:mission"),
+    # "egy mondatban" is not every word beginning with "mond"
+    ("mit mond a profil a marketingről?", "skill:M04"),
+])
+def test_questions_about_the_profile_in_own_words(advisor, q, topic):
+    a = advisor.ask(q)
+    assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
+
+
+@pytest.mark.parametrize("q", ["what's the best pizza in town?", "mennyit keres egy ilyen pozícióban?",
+                               "which laptop should I buy for gaming?"])
+def test_questions_about_nothing_in_the_profile_stay_declined(advisor, q):
+    assert advisor.ask(q).answered is False, q
+
+
+@pytest.mark.parametrize("q", ["thanks, really helpful", "köszi, hasznos volt", "jó tudni, köszi"])
+def test_praise_is_thanks(advisor, q):
+    assert advisor.ask(q).topic == "smalltalk:thanks", q
 
 
 # -- the ask --json contract -----------------------------------------------------------------------
