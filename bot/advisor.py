@@ -17,7 +17,7 @@ from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
 from .text import clean, strip_markup, tokens
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
-from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk
+from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, fix_typos, match, other_role, request, smalltalk
 
 __all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
 
@@ -179,7 +179,7 @@ class Advisor:
         question = clean(text)
         probe = strip_markup(question)
         forced = lang in ("en", "hu")
-        toks = tokens(probe)
+        toks = fix_typos(self.index, tokens(probe))
         if not forced:
             lang = detect_lang(probe, self.index, context.lang if context is not None and context.lang else hint, toks)
         prof = self.profile

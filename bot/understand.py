@@ -79,7 +79,7 @@ class Words(Record):
     start neither imports the vocabulary nor stems it)."""
 
     __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope",
-                 "about")
+                 "about", "stop_en")
 
     @classmethod
     def build(cls) -> "Words":
@@ -97,6 +97,7 @@ class Words(Record):
             intent_raw=_fold_set(vocab.LEVEL_WORDS | vocab.KS_WORDS | vocab.MATRIX_WORDS),
             out_of_scope=_fold_set(vocab.OUT_OF_SCOPE),
             about=_stem_set(vocab.ABOUT_WORDS),
+            stop_en=_fold_set(vocab.STOP_EN),
         )
 
 # Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
@@ -187,13 +188,13 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "ex_total", "ex_topics_of", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
+        "ex_by_stem", "ex_total", "ex_topics_of", "keywords", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
         "max_idf": 1.0, "vocab": list, "vocab_set": frozenset, "lang_vocab": dict,
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
-        "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "smalltalk": dict, "st_single": list,
+        "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "keywords": frozenset, "smalltalk": dict, "st_single": list,
         "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
         "sim_cache": dict,
     }
@@ -311,11 +312,14 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         for lang in ("en", "hu"):
             lang_words[lang].update(tokens(t.get(lang)))
 
+    keywords = set(role_words) | set(ix.words.neutral)  # what a short typo may be taken for
     for topic, by_lang in vocab.FIELD_ALIASES.items():
         for lang, aliases in by_lang.items():
             for phrase, w in aliases:
                 add_name(topic, phrase, w)
                 lang_words[lang].update(tokens(phrase))
+                keywords.update(_stems(phrase, stop))
+    ix.keywords = frozenset(keywords)
 
     fields = {
         "role:title": [profile.title, *profile.alternative_names],
@@ -738,12 +742,42 @@ def _token(ix: Index, w: str) -> tuple[str, bool, tuple[bool, bool, bool, bool]]
     return _remember(ix, key, (s, bool(_concepts_at(ix, s)), role))
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _typo(ix: Index, w: str) -> str:
+    """``w``, or the word it misspells when it is a short word neither the profile nor the stop
+    words know and one swap of neighbouring letters makes it a stop word or a key word of the
+    profile ("waht", "teh", "taks", "roel", "jbo"), or one missing letter an English stop word
+    ("wich"). Memoised per word."""
+    key = ("typo", w)
+    hit = ix.sim_cache.get(key)
+    if hit is not None:
+        return hit
+    out = w
+    vw = ix.words
+    if 3 <= len(w) <= 6 and w.isalpha() and w not in vw.stop and w not in ix.st_words and \
+            w not in ix.vocab_set and stem(w) not in ix.vocab_set and w not in ix.abbrev:
+        stop, keys = vw.stop, ix.keywords
+        swaps = [w[:i] + w[i + 1] + w[i] + w[i + 2:] for i in range(len(w) - 1)]
+        found = [c for c in swaps if c in stop or stem(c) in keys]
+        if not found and len(w) >= 4:
+            found = [c for i in range(len(w) + 1) for ch in _LETTERS if (c := w[:i] + ch + w[i:]) in vw.stop_en]
+        if len(set(found)) == 1:
+            out = found[0]
+    return _remember(ix, key, out)
+
+
+def fix_typos(ix: Index, toks: list[str]) -> list[str]:
+    return [_typo(ix, w) for w in toks]
+
+
 def match(ix: Index, text: str, light: bool = False) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
     answer wanted are worked out; ``scores`` is then empty."""
     codes = find_codes(text)
-    words = tokens(strip_codes(text) if codes is not _NO_CODES else text)
+    words = fix_typos(ix, tokens(strip_codes(text) if codes is not _NO_CODES else text))
     vw = ix.words
     want_level = want_ks = want_matrix = about = False
     q: list[str] = []

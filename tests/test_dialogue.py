@@ -185,6 +185,23 @@ def test_questions_about_nothing_in_the_profile_stay_declined(advisor, q):
     assert advisor.ask(q).answered is False, q
 
 
+@pytest.mark.parametrize("q,topic,view", [
+    ("waht does teh roel do", "role:summary", "full"),     # swapped letters of stop words, the role
+    ("what are teh taks", "role:tasks", "full"),           # ... and of the profile's key words
+    ("levle of E.4?", "competence:E.4", "level"),
+    ("wich competences does it need", "role:competences", "full"),  # a letter missing from "which"
+])
+def test_short_typos_are_read_as_the_word_meant(advisor, q, topic, view):
+    a = advisor.ask(q)
+    assert (a.answered, a.topic, a.view, a.lang) == (True, topic, view, "en"), (q, a.topic)
+
+
+def test_real_words_are_never_taken_for_typos(advisor):
+    from bot.understand import fix_typos
+    words = ["vissza", "ennyi", "won", "tester", "estet", "mennyi", "sziasztok"]
+    assert fix_typos(advisor.index, words) == words
+
+
 @pytest.mark.parametrize("q", ["thanks, really helpful", "köszi, hasznos volt", "jó tudni, köszi"])
 def test_praise_is_thanks(advisor, q):
     assert advisor.ask(q).topic == "smalltalk:thanks", q
