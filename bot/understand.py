@@ -49,6 +49,10 @@ def _extract_one(query: str, choices, cutoff: float):
 
 ANSWER_THRESHOLD = 0.68
 ABOUT_THRESHOLD = 0.55  # the threshold for a question that says it is about the profile
+SUPPORTED_THRESHOLD = 0.5  # ... for a best topic that several of the question's words point to
+SUPPORT = 3
+PEOPLE_MARGIN = 0.35  # how far behind the best the people topic may be
+PEOPLE_MIN = 0.4  # ... and how low it may score
 UNION_RECALL = 0.75
 CONTENT_MIN_SIM = 0.9
 ROLE_ONLY_SCORE = 0.75
@@ -79,7 +83,7 @@ class Words(Record):
     start neither imports the vocabulary nor stems it)."""
 
     __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope",
-                 "about", "stop_en")
+                 "about", "stop_en", "people", "competence")
 
     @classmethod
     def build(cls) -> "Words":
@@ -98,6 +102,8 @@ class Words(Record):
             out_of_scope=_fold_set(vocab.OUT_OF_SCOPE),
             about=_stem_set(vocab.ABOUT_WORDS),
             stop_en=_fold_set(vocab.STOP_EN),
+            people=_fold_set(vocab.PEOPLE_WORDS),
+            competence=_fold_set(vocab.COMPETENCE_WORDS),
         )
 
 # Competence code: letter A-E, optional '.', '-' or space, 1-2 digits; a Hungarian suffix may follow.
@@ -706,6 +712,22 @@ def _content_postings(ix: Index, s: str):
     return _remember(ix, key, (qw, content, w, bag))
 
 
+def _support(ix: Index, topic: str, content_q: list[str], cpost: dict) -> int:
+    """How many of the question's content words point to ``topic`` (by its names, examples, text
+    or bag of words)."""
+    names, ex_topics = ix.names, ix.ex_topics_of
+    n = 0
+    for s in content_q:
+        c = cpost[s]
+        if s == "@" + topic or topic in c[1] or topic in c[3]:
+            n += 1
+            continue
+        p = _postings(ix, s)
+        if any(names[i].topic == topic for i in p[2]) or any(ex_topics[i] == topic for i in p[3]):
+            n += 1
+    return n
+
+
 class Match(Record):
     """The matcher's verdict: best topic (None below the threshold), its score, the close
     alternatives, the codes found, what kind of answer is wanted, and every topic's score."""
@@ -959,6 +981,21 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     if not vw.out_of_scope.isdisjoint(words):
         scores = {}  # e.g. salary: whatever else matches, the profile cannot answer it
     top = max(scores.values(), default=0.0)
+    if scores and not want_ks and not vw.people.isdisjoint(words) and vw.competence.isdisjoint(words):
+        # "who will I work with day to day?": the people the role works with, not a skill or a task
+        from .vocab import PEOPLE_TOPIC
+        best = max(scores, key=scores.get)
+        near = scores.get(PEOPLE_TOPIC, 0.0)
+        if (best.startswith("skill:") or best == "role:tasks") and near >= max(top - PEOPLE_MARGIN, PEOPLE_MIN):
+            scores[PEOPLE_TOPIC] = top = max(top, near) + 0.001
+    if SUPPORTED_THRESHOLD <= top < (ABOUT_THRESHOLD if about else ANSWER_THRESHOLD) and len(content_q) >= SUPPORT:
+        # several of the question's own words point to the best topic: the question describes it in
+        # other words ("figure out why stuff broke and fix it with little downtime")
+        best = max(scores, key=scores.get)
+        if _support(ix, best, content_q, cpost) >= SUPPORT:
+            about = True
+            top = max(top, ABOUT_THRESHOLD)
+            scores[best] = top
     if top < (ABOUT_THRESHOLD if about else ANSWER_THRESHOLD):
         return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
     floor = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)

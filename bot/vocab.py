@@ -196,11 +196,24 @@ ROLE_NOUNS = {
 # Words that show a question is about the profile ("which competence…", "mit mond a profil…"),
 # besides the role's own name and ROLE_NOUNS: with one of them, a best topic a little below the
 # answer threshold is answered rather than declined.
-ABOUT_WORDS = {
+COMPETENCE_WORDS = {
     "competence", "competences", "competency", "competencies", "kompetencia", "kompetenciák",
-    "kompetenciája", "kompetenciái", "ecf", "munka", "munkája", "meló", "melója", "pozi", "poszt",
+    "kompetenciája", "kompetenciái",
+}
+ABOUT_WORDS = COMPETENCE_WORDS | {
+    "ecf", "munka", "munkája", "meló", "melója", "pozi", "poszt",
     "occupation", "career", "karrier",
 }
+
+# Words that ask about people ("who will I work with", "kikkel dolgozik együtt"): such a question is
+# answered by the topic that says who the role works with (PEOPLE_TOPIC) rather than by a skill
+# ("Can work in a team") or the task list, when that topic is close enough; not when it asks for
+# competences or skills ("which competences need working together?").
+PEOPLE_WORDS = {
+    "who", "whom", "alongside", "together", "collaborate", "collaborates", "kik", "kikkel", "kivel",
+    "kiknek", "kiket", "együtt", "együttműködik", "együttműködnek",
+}
+PEOPLE_TOPIC = "role:environment"
 
 # Words that only steer a follow-up ("tell me more", "where else?", "mondj többet"): never content.
 FOLLOWUP_WORDS = {

@@ -179,8 +179,27 @@ def test_questions_about_the_profile_in_own_words(advisor, q, topic):
     assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
 
 
+@pytest.mark.parametrize("q,topic", [
+    # several of the question's own words point to one topic, a little under the threshold
+    ("figuring out why the service went down and getting it back up with minimal interruption, "
+     "where is that covered?", "competence:C.4"),
+    ("szolgáltatáskiesés okainak felderítése és gyors helyreállítás minimális leállással, erről mit tudsz?",
+     "competence:C.4"),
+    # a question about people is answered with the people the role works with, not the task list
+    ("who do they work with on a typical day?", "role:environment"),
+])
+def test_questions_describing_a_topic_in_other_words(advisor, q, topic):
+    a = advisor.ask(q)
+    assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
+
+
+def test_a_question_about_a_skill_with_people_words_keeps_the_skill(advisor):
+    assert advisor.ask("which competences need working together in a team?").topic == "skill:B09"
+
+
 @pytest.mark.parametrize("q", ["what's the best pizza in town?", "mennyit keres egy ilyen pozícióban?",
-                               "which laptop should I buy for gaming?"])
+                               "which laptop should I buy for gaming?", "how do i test my wifi speed",
+                               "tips for reducing risk in my stock portfolio"])
 def test_questions_about_nothing_in_the_profile_stay_declined(advisor, q):
     assert advisor.ask(q).answered is False, q
 
