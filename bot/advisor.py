@@ -195,7 +195,7 @@ class Advisor:
 
         if request(self.index, probe, toks):
             return Answer(question, lang, False, None, 0.0, t("decline.request", lang, title=title))
-        m = match(self.index, probe, light=True)  # a code of the profile decides: no scoring needed
+        m = match(self.index, probe, light=True, toks=toks)  # a code of the profile decides: no scoring needed
         rest = other_role(self.index, probe, toks)
         if rest is not None:
             m = match(self.index, rest) if not (m.codes.competences or m.codes.skills) else m

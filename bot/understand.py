@@ -194,7 +194,7 @@ class Index(Record):
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
-        "ex_by_stem", "ex_total", "ex_topics_of", "keywords", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache",
+        "ex_by_stem", "ex_total", "ex_topics_of", "keywords", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache", "fast",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
@@ -202,11 +202,11 @@ class Index(Record):
         "role_words": frozenset, "topics": tuple, "topic_rank": dict, "name_strings": list, "words": Words.build,
         "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "keywords": frozenset, "smalltalk": dict, "st_single": list,
         "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
-        "sim_cache": dict,
+        "sim_cache": dict, "fast": None,
     }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
-        return None, {k: ({} if k == "sim_cache" else getattr(self, k)) for k in self.__slots__}
+        return None, {k: ({} if k == "sim_cache" else None if k == "fast" else getattr(self, k)) for k in self.__slots__}
 
 
 def _stems(text: str, stop: frozenset) -> tuple[str, ...]:
@@ -243,10 +243,11 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     concepts = ix.concepts
     if not concepts:
         return list(zip(toks, stems))
+    concepts_at = _fast(ix).concepts_at
     out: list[tuple[str, str]] = []
     i, n = 0, len(toks)
     while i < n:
-        for seq, tok in _concepts_at(ix, stems[i]):
+        for seq, tok in concepts_at(stems[i]):
             k = len(seq)
             if i + k <= n and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
                 out.append((tok, tok))
@@ -259,12 +260,8 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
 
 
 def _concepts_at(ix: Index, s: str) -> list:
-    """The concept phrases that may start at a word with stem ``s`` (longest first; memoised)."""
-    key = ("cc", s)
-    hit = ix.sim_cache.get(key)
-    if hit is None:
-        hit = _remember(ix, key, [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)])
-    return hit
+    """The concept phrases that may start at a word with stem ``s`` (longest first)."""
+    return [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)]
 
 
 
@@ -534,21 +531,9 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
         hu += 2
     if _HU_SUFFIX_AFTER_HYPHEN.search(text):
         hu += 2
-    cache = ix.sim_cache
+    lang_of = _fast(ix).lang
     for w in tokens(text) if toks is None else toks:
-        got = cache.get(("lang", w))
-        if got is None:  # what one word says of the language, worked out once per word
-            h = e = 0.0
-            if w in words.hu_mark:
-                h += 1
-            if w in words.en_mark:
-                e += 1
-            if len(w) > 2:
-                if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
-                    h += 0.75
-                elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
-                    e += 0.75
-            got = _remember(ix, ("lang", w), (h, e))
+        got = lang_of(w)
         hu += got[0]
         en += got[1]
     if hu > en:
@@ -558,7 +543,48 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
     return hint if hint in ("en", "hu") else "en"
 
 
+def _lang_word(ix: Index, w: str) -> tuple[float, float]:
+    """What one word says of the language: (Hungarian, English) votes."""
+    words = ix.words
+    h = e = 0.0
+    if w in words.hu_mark:
+        h += 1
+    if w in words.en_mark:
+        e += 1
+    if len(w) > 2:
+        if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
+            h += 0.75
+        elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
+            e += 0.75
+    return h, e
+
+
 _SIM_CACHE_MAX = 20000
+
+
+class _Fast:
+    """The index's per-word and per-stem functions, each memoised by functools.lru_cache (its hits
+    run in C, with no Python call: what a word is, its stem's similar stems and postings, are
+    worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
+
+    __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang")
+
+    def __init__(self, ix: Index):
+        from functools import lru_cache, partial
+
+        def memo(fn):
+            return lru_cache(maxsize=_SIM_CACHE_MAX)(partial(fn, ix))
+
+        self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
+        self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
+        self.lang = memo(_lang_word)
+
+
+def _fast(ix: Index) -> _Fast:
+    f = ix.fast
+    if f is None:
+        f = ix.fast = _Fast(ix)
+    return f
 
 
 def _remember(ix: Index, key, value):
@@ -573,9 +599,10 @@ def _remember(ix: Index, key, value):
 
 def similar(ix: Index, word: str) -> dict[str, float]:
     """Indexed stems close to a query stem, with a similarity in 0..1 (memoised per index)."""
-    hit = ix.sim_cache.get(word)
-    if hit is not None:
-        return hit
+    return _fast(ix).similar(word)
+
+
+def _similar(ix: Index, word: str) -> dict[str, float]:
     out: dict[str, float] = {}
     if word[:1] == "@":
         return {word: 1.0}
@@ -607,7 +634,7 @@ def similar(ix: Index, word: str) -> dict[str, float]:
             if a in ix.vocab_set and b in ix.vocab_set and len(b) >= 4:
                 out[a] = out[b] = 0.75
                 break
-    return _remember(ix, word, out)
+    return out
 
 
 def _role_typo(ix: Index, s: str) -> bool:
@@ -662,11 +689,11 @@ def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
 def _postings(ix: Index, s: str):
     """What the query stem ``s`` contributes, as if alone: (its similar indexed stems {t: sim},
     {t: (sim, s)}, {name: matched weight}, {example: matched weight}). Memoised per stem."""
-    key = ("post", s)
-    hit = ix.sim_cache.get(key)
-    if hit is not None:
-        return hit
-    m = similar(ix, s)
+    return _fast(ix).postings(s)
+
+
+def _postings_of(ix: Index, s: str):
+    m = _fast(ix).similar(s)
     idf, by_stem, ex_by_stem = ix.idf, ix.by_stem, ix.ex_by_stem
     names: dict[int, float] = {}
     exs: dict[int, float] = {}
@@ -676,18 +703,18 @@ def _postings(ix: Index, s: str):
             names[i] = names.get(i, 0.0) + wv
         for i in ex_by_stem.get(t, ()):
             exs[i] = exs.get(i, 0.0) + wv
-    return _remember(ix, key, (m, {t: (v, s) for t, v in m.items()}, names, exs))
+    return m, {t: (v, s) for t, v in m.items()}, names, exs
 
 
 def _content_postings(ix: Index, s: str):
     """What the content stem ``s`` of a question contributes to the text and bag scores: (its
     weight, {topic: weight x similarity in the topic's text}, its weight in the bag's total,
     {topic: bag evidence}). Memoised per stem."""
-    key = ("cpost", s)
-    hit = ix.sim_cache.get(key)
-    if hit is not None:
-        return hit
-    m = similar(ix, s)
+    return _fast(ix).cpostings(s)
+
+
+def _content_postings_of(ix: Index, s: str):
+    m = _fast(ix).similar(s)
     idf = ix.idf
     qw = idf.get(s, ix.max_idf * OOV_WEIGHT)
     best_topics: dict[str, float] = {}
@@ -709,7 +736,7 @@ def _content_postings(ix: Index, s: str):
                 if v > best_t.get(topic, 0.0):
                     best_t[topic] = v
         bag = {topic: w * v for topic, v in best_t.items()}
-    return _remember(ix, key, (qw, content, w, bag))
+    return qw, content, w, bag
 
 
 def _support(ix: Index, topic: str, content_q: list[str], cpost: dict) -> int:
@@ -746,10 +773,10 @@ def _token(ix: Index, w: str) -> tuple[str, bool, tuple[bool, bool, bool, bool]]
     """What one word of a question is, worked out once per word: (its stem, whether a concept
     phrase may start with it, (asks for a level, asks for skills, asks for the matrix, is a content
     word))."""
-    key = ("tok", w)
-    hit = ix.sim_cache.get(key)
-    if hit is not None:
-        return hit
+    return _fast(ix).token(w)
+
+
+def _token_of(ix: Index, w: str):
     vw = ix.words
     s = stem(w)
     is_stop = w in vw.stop or s in vw.stop
@@ -761,7 +788,7 @@ def _token(ix: Index, w: str) -> tuple[str, bool, tuple[bool, bool, bool, bool]]
         n = s in vw.neutral
         role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
                 not is_stop and len(w) > 1 and not w.isdigit() and not mine, about)
-    return _remember(ix, key, (s, bool(_concepts_at(ix, s)), role))
+    return s, bool(_fast(ix).concepts_at(s)), role
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -772,10 +799,10 @@ def _typo(ix: Index, w: str) -> str:
     words know and one swap of neighbouring letters makes it a stop word or a key word of the
     profile ("waht", "teh", "taks", "roel", "jbo"), or one missing letter an English stop word
     ("wich"). Memoised per word."""
-    key = ("typo", w)
-    hit = ix.sim_cache.get(key)
-    if hit is not None:
-        return hit
+    return _fast(ix).typo(w)
+
+
+def _typo_of(ix: Index, w: str) -> str:
     out = w
     vw = ix.words
     if 3 <= len(w) <= 6 and w.isalpha() and w not in vw.stop and w not in ix.st_words and \
@@ -787,27 +814,55 @@ def _typo(ix: Index, w: str) -> str:
             found = [c for i in range(len(w) + 1) for ch in _LETTERS if (c := w[:i] + ch + w[i:]) in vw.stop_en]
         if len(set(found)) == 1:
             out = found[0]
-    return _remember(ix, key, out)
+    return out
 
 
 def fix_typos(ix: Index, toks: list[str]) -> list[str]:
-    return [_typo(ix, w) for w in toks]
+    typo = _fast(ix).typo
+    return [typo(w) for w in toks]
 
 
-def match(ix: Index, text: str, light: bool = False) -> Match:
+def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
-    answer wanted are worked out; ``scores`` is then empty."""
-    codes = find_codes(text)
-    words = fix_typos(ix, tokens(strip_codes(text) if codes is not _NO_CODES else text))
+    answer wanted are worked out; ``scores`` is then empty. ``toks`` and ``codes``: the question's
+    words (typos fixed) and codes when the caller has them already."""
+    fast = _fast(ix)
+    if codes is None:
+        codes = find_codes(text)
+    if toks is None or codes is not _NO_CODES:
+        toks = fix_typos(ix, tokens(strip_codes(text) if codes is not _NO_CODES else text))
+    words = toks
     vw = ix.words
     want_level = want_ks = want_matrix = about = False
     q: list[str] = []
-    infos = [_token(ix, w) for w in words]
+    token = fast.token
+    infos = [token(w) for w in words]
     abbr = ix.abbrev
-    if any(x[1] for x in infos) or (abbr and not abbr.keys().isdisjoint(words)):
-        # a concept phrase or an abbreviation may be in it: rewrite, then look at each word
-        pairs = [(s, s, None) if s[0] == "@" else (s, *_token(ix, w)[0::2]) for w, s in rewrite(ix, words)]
+    if abbr and not abbr.keys().isdisjoint(words):
+        # an abbreviation: spelled out and rewritten, then each word looked at
+        pairs = [(s, s, None) if s[0] == "@" else (s, *token(w)[0::2]) for w, s in rewrite(ix, words)]
+    elif any(x[1] for x in infos):
+        # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
+        concepts_at = fast.concepts_at
+        stems = [x[0] for x in infos]
+        pairs = []
+        i, n = 0, len(infos)
+        while i < n:
+            x = infos[i]
+            if x[1]:
+                for seq, tok in concepts_at(x[0]):
+                    k = len(seq)
+                    if i + k <= n and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
+                        pairs.append((tok, tok, None))
+                        i += k
+                        break
+                else:
+                    pairs.append(x)
+                    i += 1
+            else:
+                pairs.append(x)
+                i += 1
     else:
         pairs = infos
     for s, _, role in pairs:
@@ -839,7 +894,8 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
     idf = ix.idf
     # what each query stem contributes (its similar stems, and through them names, examples, text
     # and bags), worked out once per stem; a question adds them up
-    posts = [_postings(ix, s) for s in q_all]
+    postings = fast.postings
+    posts = [postings(s) for s in q_all]
     sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
     best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem)
     n_sims = 0
@@ -855,7 +911,8 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
                 cur = best_for.get(t)
                 if cur is None or v > cur[0]:
                     best_for[t] = (v, s)
-    cpost = {s: _content_postings(ix, s) for s in content_q}
+    cpostings = fast.cpostings
+    cpost = {s: cpostings(s) for s in content_q}
     qw = {s: c[0] for s, c in cpost.items()}  # weight of each content word of the question
     den = sum(qw.values())
     parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
@@ -946,13 +1003,14 @@ def match(ix: Index, text: str, light: bool = False) -> Match:
             for topic, e in c[3].items():
                 ev[topic] = ev.get(topic, 0.0) + e
         if ev:
-            ranked = sorted(ev.items(), key=lambda x: -x[1])
-            e1 = ranked[0][1]
-            e2 = ranked[1][1] if len(ranked) > 1 else 0.0
+            first = max(ev, key=ev.get)  # ties: the first met, as a stable sort gives
+            top2 = sorted(ev.values(), reverse=True)[:2]
+            e1 = top2[0]
+            e2 = top2[1] if len(top2) > 1 else 0.0
             margin = (e1 - e2) / e1
             sc = BAG_CAP * (e1 / wsum) * min(1.0, margin / BAG_MARGIN)
-            if sc > scores.get(ranked[0][0], 0.0):
-                scores[ranked[0][0]] = sc
+            if sc > scores.get(first, 0.0):
+                scores[first] = sc
 
     # questions made of function words ("what will I be doing?"): the closest example question,
     # word for word
