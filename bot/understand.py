@@ -822,7 +822,28 @@ def fix_typos(ix: Index, toks: list[str]) -> list[str]:
     return [typo(w) for w in toks]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
+
+
 def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
+    """The matcher's verdict on one question (see :func:`_match`). A message of several sentences
+    ("Hi, I'm writing my thesis. What is this role for?") that finds no sure topic as a whole is
+    matched sentence by sentence (the last three), and the best verdict wins: a preamble does not
+    drown the question."""
+    m = _match(ix, text, light, toks, codes)
+    if m.score >= ANSWER_THRESHOLD or (light and not m.scores) or len(text) < 40:
+        return m
+    parts = [p for p in _SENTENCE_END.split(text) if len(p) >= 8]
+    if len(parts) < 2:
+        return m
+    for part in parts[-3:]:
+        pm = _match(ix, part)
+        if pm.topic is not None and pm.score > m.score:
+            m = pm
+    return m
+
+
+def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
     answer wanted are worked out; ``scores`` is then empty. ``toks`` and ``codes``: the question's

@@ -193,6 +193,16 @@ def test_questions_describing_a_topic_in_other_words(advisor, q, topic):
     assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
 
 
+@pytest.mark.parametrize("q,topic", [
+    ("Jó napot! Egy hirdetést írok, nagyon sok jelentkezőnk volt tavaly. Mit kell leszállítania a végén?",
+     "role:deliverables"),
+    ("I'm from HR and we're writing a job ad. Which e-CF competences does this profile list?", "role:competences"),
+])
+def test_a_preamble_does_not_drown_the_question(advisor, q, topic):
+    a = advisor.ask(q)
+    assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
+
+
 def test_a_question_about_a_skill_with_people_words_keeps_the_skill(advisor):
     assert advisor.ask("which competences need working together in a team?").topic == "skill:B09"
 
