@@ -29,7 +29,9 @@ from bot import Advisor  # noqa: E402
 import grade  # noqa: E402
 
 SETS = [ROOT / "tests/data/questions.public.jsonl", ROOT / "tests/data/questions.dev.jsonl",
-        ROOT / "tests/data/questions.casual.jsonl"]
+        ROOT / "tests/data/questions.casual.jsonl", ROOT / "tests/data/questions.unseen.jsonl",
+        ROOT / "tests/data/questions.fresh1.jsonl", ROOT / "tests/data/questions.fresh2.jsonl",
+        ROOT / "tests/data/questions.fresh3.jsonl"]
 SHARED_DEV2 = ROOT.parent / "shared/eval/questions.dev2.jsonl"
 if SHARED_DEV2.exists():
     SETS.append(SHARED_DEV2)
