@@ -101,39 +101,122 @@ def read_lexicon(path=None) -> tuple[bytes, str]:
         raise KnowledgeError(f"{f}: cannot read: {exc.strerror or exc}") from exc
 
 
+_MAGIC = b"role-advisor cache 2\n"
+
+
+def _private_dir(cdir: Path) -> bool:
+    """Make ``cdir`` (mode 0700) if it is missing; True when it is a real directory of this user
+    that nobody else can read or write (a directory of ours that is too open is closed first)."""
+    import stat
+
+    try:
+        cdir.mkdir(parents=True, mode=0o700, exist_ok=True)
+        st = os.lstat(cdir)
+        if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            return False
+        if st.st_mode & 0o077:
+            os.chmod(cdir, 0o700)
+        return True
+    except OSError:
+        return False
+
+
+def _read_private(f: Path) -> bytes | None:
+    """The bytes of ``f`` when it is a regular file of this user that nobody else can write (not
+    a link); else None."""
+    import stat
+
+    try:
+        fd = os.open(f, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_mode & 0o022 or \
+                (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            return None
+        return fh.read()
+
+
+def _cache_secret(cdir: Path) -> bytes | None:
+    """The key that authenticates this user's cache files: 32 random bytes kept in the cache
+    directory (mode 0600), made on first use."""
+    f = cdir / "key"
+    key = _read_private(f)
+    if key is not None and len(key) == 32:
+        return key
+    import secrets
+
+    try:
+        f.unlink(missing_ok=True)
+        fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        key = secrets.token_bytes(32)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        return key
+    except OSError:
+        return None
+
+
+def _seal(key: bytes, payload: bytes) -> bytes:
+    import hmac
+
+    return _MAGIC + hmac.new(key, payload, "sha256").digest() + payload
+
+
+def _unseal(key: bytes, data: bytes) -> bytes | None:
+    import hmac
+
+    if not data.startswith(_MAGIC):
+        return None
+    mac, payload = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
+    return payload if hmac.compare_digest(mac, hmac.new(key, payload, "sha256").digest()) else None
+
+
 def load_compiled(path: Path, fingerprint: bytes | None = None,
                   lexicon: tuple[bytes, str] | None = None) -> tuple[Profile, Index]:
     """A profile and its index. A file is validated the first time its exact bytes are seen with
     this version of the code; the result is kept in the cache directory so later starts skip
-    the schema (importing pydantic alone costs more than a whole cached start)."""
+    the schema (importing pydantic alone costs more than a whole cached start).
+
+    The cache can never run code that this process did not write: its directory must be this
+    user's and closed to others (0700), each file this user's and writable by nobody else, and
+    each file carries an HMAC-SHA256 under a random key kept in that directory; only a file whose
+    MAC checks is unpickled. Anything else is ignored and rebuilt."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     cdir = _cache_dir()
-    if cdir is None:
+    secret = _cache_secret(cdir) if cdir is not None and _private_dir(cdir) else None
+    if secret is None:
         return _compile(raw, str(path), lexicon)
     lex_raw = lexicon[0] if lexicon else b""
     key = hashlib.sha256((fingerprint or _fingerprint()) + hashlib.sha256(lex_raw).digest() + raw).hexdigest()[:32]
-    cfile = cdir / f"{path.stem}-{key}.pickle"
-    try:
-        with open(cfile, "rb") as fh:
-            fmt, profile, index = pickle.load(fh)
-        if fmt == _CACHE_FORMAT and isinstance(profile, Profile) and isinstance(index, Index):
-            return profile, index
-    except Exception:  # missing, unreadable, stale or corrupt: rebuild
-        pass
+    cfile = cdir / f"{path.stem}-{key}.cache"
+    data = _read_private(cfile)
+    payload = _unseal(secret, data) if data is not None else None
+    if payload is not None:
+        try:
+            fmt, profile, index = pickle.loads(payload)
+            if fmt == _CACHE_FORMAT and isinstance(profile, Profile) and isinstance(index, Index):
+                return profile, index
+        except Exception:  # stale (another version of the code): rebuild
+            pass
     profile, index = _compile(raw, str(path), lexicon)
     try:
         import tempfile
 
-        cdir.mkdir(parents=True, exist_ok=True)
-        for old in cdir.glob(f"{path.stem}-*.pickle"):  # earlier versions of this file
-            old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".tmp-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((_CACHE_FORMAT, profile, index), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cfile)
+        for old in [*cdir.glob(f"{path.stem}-*.cache"), *cdir.glob(f"{path.stem}-*.pickle")]:
+            old.unlink(missing_ok=True)  # earlier versions of this file (and the unsealed format)
+        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".tmp-", suffix=".cache")  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_seal(secret, pickle.dumps((_CACHE_FORMAT, profile, index), protocol=pickle.HIGHEST_PROTOCOL)))
+            os.replace(tmp, cfile)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
     except OSError:
         pass  # a read-only home is fine: we just validate on every start
     return profile, index

@@ -170,7 +170,7 @@ def test_cache_is_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
     f = tmp_path / "p.yaml"
     f.write_text(_good_text(), encoding="utf-8")
     a1 = Advisor.load(f)
-    assert list((tmp_path / "cache").glob("*.pickle"))
+    assert list((tmp_path / "cache").glob("*.cache"))
     f.write_text(_good_text().replace("Provides an interactive environment", "Provides a lively environment", 1), encoding="utf-8")
     a2 = Advisor.load(f)
     assert "lively" in a2.profile.summary.en and "lively" not in a1.profile.summary.en
