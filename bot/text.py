@@ -33,7 +33,10 @@ def clean(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     elif not isinstance(text, str):
-        text = str(text)
+        try:
+            text = str(text)
+        except Exception:  # e.g. an integer too long to print (10**5000), an object whose str fails
+            text = ""
     if len(text) <= limit and text.isascii() and text.isprintable():
         return " ".join(text.split())  # the common case: nothing to normalise
     if len(text) > limit * 4:  # cap before the costly steps

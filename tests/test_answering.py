@@ -167,13 +167,24 @@ def test_contract_shape(advisor):
     assert all(advisor.has_topic(t) for t in advisor.topics())
 
 
+class _Unprintable:
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
 @pytest.mark.parametrize("q", ["", "   ", "\x00\x01\x02", "<b>kpi</b>", "**KPIs**", "‏מה זה KPI‏", "x" * 200_000,
-                               "kpi " * 50_000, "\ud800 broken surrogate", "\u202ekpi", "KPI\n\nmission"])
+                               "kpi " * 50_000, "\ud800 broken surrogate", "\u202ekpi", "KPI\n\nmission",
+                               _Unprintable(), b"\xff\xfe kpi", None])
 def test_bad_input_is_answered(advisor, q):
     a = advisor.ask(q)
     assert isinstance(a.answer, str) and a.answer
     assert len(a.question) <= 500
     json.dumps(a.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_an_integer_too_long_to_print_is_answered(advisor):
+    a = advisor.ask(10 ** 5000)  # str() of it raises ValueError since Python 3.11
+    assert a.answered is False and a.answer
 
 
 def test_markup_is_ignored_for_matching(advisor):
