@@ -872,9 +872,14 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         while i < n:
             x = infos[i]
             if x[1]:
+                nxt = stems[i + 1] if i + 1 < n else ""
                 for seq, tok in concepts_at(x[0]):
                     k = len(seq)
-                    if i + k <= n and (k == 1 or all(_same(a, b) for a, b in zip(seq[1:], stems[i + 1:i + k]))):
+                    if k > 1:  # the second word first, inline: most candidates fail there
+                        a = seq[1]
+                        if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
+                            continue
+                    if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
                         pairs.append((tok, tok, None))
                         i += k
                         break
