@@ -5,9 +5,8 @@ import getpass
 import json
 import sys
 
+from adapters.terminal import EXIT_OK, EXIT_USAGE, add_common, lines, load_advisor
 from bot.i18n import t
-
-EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _user():
@@ -46,10 +45,9 @@ def _run_with_store(lang: str, work) -> int:
 
 
 def cmd_quiz(args) -> int:
-    from adapters.cli import _lines, _load
     from bot.quiz import KINDS, QuizError, QuizGenerator
 
-    advisor = _load(args)
+    advisor = load_advisor(args)
     lang = _lang(args)
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
     if args.json:
@@ -74,7 +72,7 @@ def cmd_quiz(args) -> int:
     except ConfigError as exc:
         print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
         return EXIT_USAGE
-    return _run_with_store(lang, lambda store: _play(advisor, store, settings, args, lang, kinds, _lines(sys.stdin)))
+    return _run_with_store(lang, lambda store: _play(advisor, store, settings, args, lang, kinds, lines(sys.stdin)))
 
 
 def _pick_with_keys(view, lang) -> str | int | None:
@@ -167,12 +165,11 @@ async def _play(advisor, store, settings, args, lang, kinds, lines) -> int:
 
 
 def cmd_leaderboard(args) -> int:
-    from adapters.cli import _load
     from bot.config import QuizSettings
     from bot.quizzes import QuizService
 
     lang = _lang(args)
-    advisor = _load(args)
+    advisor = load_advisor(args)
 
     async def work(store) -> int:
         svc = QuizService(advisor, store, QuizSettings())
@@ -226,9 +223,7 @@ def cmd_report(args) -> int:
 
 def cmd_health(args) -> int:
     """For container health checks: the knowledge base loads and the data store answers."""
-    from adapters.cli import _load
-
-    _load(args)
+    load_advisor(args)
 
     async def work(store) -> int:
         await store.schema_version()
@@ -238,7 +233,7 @@ def cmd_health(args) -> int:
     return _run_with_store("en", work)
 
 
-def register(sub, common) -> None:
+def register(sub) -> None:
     q = sub.add_parser("quiz", help="play a quiz in the terminal, or print generated items (--json)")
     q.add_argument("--json", action="store_true", help="print N generated items as JSON Lines and exit")
     q.add_argument("--count", type=int, help="number of questions (default: ROLE_ADVISOR_QUIZ_COUNT, or 10 with --json)")
@@ -247,7 +242,7 @@ def register(sub, common) -> None:
     q.add_argument("--kinds", help="comma-separated kinds (default: all)")
     q.add_argument("--onboarding", action="store_true", help="the onboarding quiz (its settings, pass recorded)")
     q.add_argument("--community", default="local", help="community the result counts for (default: local)")
-    common(q)
+    add_common(q)
     q.set_defaults(func=cmd_quiz)
 
     lb = sub.add_parser("leaderboard", help="quiz leaderboard, per community or overall")
@@ -255,7 +250,7 @@ def register(sub, common) -> None:
     lb.add_argument("--community", help="chat or guild id (default: all)")
     lb.add_argument("--limit", type=int, default=10)
     lb.add_argument("--lang", choices=("en", "hu"), default="en")
-    common(lb)
+    add_common(lb)
     lb.set_defaults(func=cmd_leaderboard)
 
     r = sub.add_parser("report", help="the community's KPIs: satisfaction, tickets, activity, unanswered questions")
@@ -268,7 +263,7 @@ def register(sub, common) -> None:
     r.set_defaults(func=cmd_report)
 
     h = sub.add_parser("health", help="exit 0 when the knowledge base loads and the data store answers")
-    common(h)
+    add_common(h)
     h.set_defaults(func=cmd_health)
 
     f = sub.add_parser("forget", help="delete everything stored about a user (default: you, in the terminal)")
