@@ -253,6 +253,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You can retake the onboarding quiz in {minutes} minutes.",
         "hu": "A bevezető kvízt {minutes} perc múlva próbálhatod újra.",
     },
+    "quiz.retry_now": {
+        "en": "You can retake the onboarding quiz right away.",
+        "hu": "A bevezető kvízt most rögtön újra kitöltheted.",
+    },
+    "quiz.count_range": {
+        "en": "A quiz has {lo} to {hi} questions, not {count}.",
+        "hu": "A kérdések száma {lo} és {hi} között lehet (nem {count}).",
+    },
+    "quiz.stopped": {
+        "en": "Quiz stopped after {answered} of {total} questions: {score}/{answered} right ({percent}%).",
+        "hu": "A kvízt leállítottad a(z) {total} kérdésből {answered} megválaszolása után: {score}/{answered} helyes ({percent}%).",
+    },
+    "quiz.stopped_none": {
+        "en": "Quiz stopped before the first of its {total} questions was answered.",
+        "hu": "A kvízt leállítottad, mielőtt a(z) {total} kérdés közül egyre is válaszoltál volna.",
+    },
     "quiz.onboarding_passed": {
         "en": "🎉 Onboarding passed — welcome to the community!",
         "hu": "🎉 Sikeres bevezető kvíz — üdv a közösségben!",
@@ -262,6 +278,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "leaderboard.row": {
         "en": "{rank}. {name} — {points} right answers in {quizzes} quizzes",
         "hu": "{rank}. {name} — {points} helyes válasz, {quizzes} kvíz",
+    },
+    "leaderboard.limit_range": {
+        "en": "A leaderboard shows {lo} to {hi} rows, not {limit}.",
+        "hu": "A ranglista sorainak száma {lo} és {hi} között lehet (nem {limit}).",
     },
     "leaderboard.empty": {"en": "No quiz answers yet.", "hu": "Még nincs kvízválasz."},
     "forget.done": {

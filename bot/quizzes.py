@@ -13,10 +13,29 @@ from rapidfuzz import fuzz, process
 
 from .config import QuizSettings
 from .i18n import join_list, t
-from .quiz import QuizError, QuizGenerator, QuizItem
+from .quiz import COUNT_MAX, COUNT_MIN, QuizError, QuizGenerator, QuizItem
 from .record import Record
 from .storage import Session
 from .text import clean, fold
+
+
+PLATFORMS = ("cli", "telegram", "discord")
+# How many rows a leaderboard may show (how many questions a quiz may have: bot.quiz).
+LIMIT_MIN, LIMIT_MAX = 1, 100
+
+
+def count_error(count: int | None, lang: str) -> str | None:
+    """Why a requested number of questions cannot be used (None: it can, or none was asked for)."""
+    if count is None or COUNT_MIN <= count <= COUNT_MAX:
+        return None
+    return t("quiz.count_range", lang, lo=COUNT_MIN, hi=COUNT_MAX, count=count)
+
+
+def limit_error(limit: int, lang: str) -> str | None:
+    """Why a leaderboard length cannot be used (None: it can)."""
+    if LIMIT_MIN <= limit <= LIMIT_MAX:
+        return None
+    return t("leaderboard.limit_range", lang, lo=LIMIT_MIN, hi=LIMIT_MAX, limit=limit)
 
 
 class User(Record):
@@ -42,7 +61,11 @@ class QuizView(Record):
 
 
 class Final(Record):
-    __slots__ = ("score", "total", "passed", "pass_mark", "onboarding", "newly_passed", "weak_topics", "text")
+    """The result of a finished quiz. retry_after: for a failed onboarding, seconds until it may be
+    taken again (0: at once); None otherwise."""
+
+    __slots__ = ("score", "total", "passed", "pass_mark", "onboarding", "newly_passed", "weak_topics", "text", "retry_after")
+    _defaults = {"retry_after": None}
 
 
 class Step(Record):
@@ -78,6 +101,11 @@ def parse_choice(item: QuizItem, choice) -> int | None:
     return best[2] if best else None
 
 
+def _minutes(seconds: float) -> int:
+    """Whole minutes to wait, rounded up, at least 1."""
+    return max(1, -(-int(seconds) // 60))
+
+
 class QuizService:
     def __init__(self, advisor, storage, settings: QuizSettings | None = None, clock=time.time):
         self.advisor = advisor
@@ -95,6 +123,9 @@ class QuizService:
         now = self.clock()
         role = self.advisor.profile.title.get(lang)
         await self.storage.touch_user(user.platform, user.user_id, now, user.name)
+        problem = count_error(count, lang)
+        if problem:
+            return Step(False, problem)
         if onboarding:
             if await self.storage.has_passed(user.platform, community, user.user_id):
                 return Step(False, t("quiz.onboarding_done", lang))
@@ -102,11 +133,11 @@ class QuizService:
             if last is not None and not last.passed and s.onboarding_cooldown:
                 wait = last.finished_at + s.onboarding_cooldown - now
                 if wait > 0:
-                    return Step(False, t("quiz.cooldown", lang, minutes=max(1, round(wait / 60))))
-            count = count or s.onboarding_count
+                    return Step(False, t("quiz.cooldown", lang, minutes=_minutes(wait)))
+            count = count if count is not None else s.onboarding_count
             kinds = kinds or list(s.onboarding_kinds)
         else:
-            count = count or s.quiz_count
+            count = count if count is not None else s.quiz_count
             kinds = kinds or list(s.quiz_kinds)
         rng = random.Random(seed if seed is not None else secrets.randbits(64))
         try:
@@ -176,12 +207,37 @@ class QuizService:
         lines.append(t("quiz.passed" if passed else "quiz.failed", lang, mark=round(100 * mark)))
         if sess.onboarding and newly:
             lines.append(t("quiz.onboarding_passed", lang))
+        retry_after = None
+        if sess.onboarding and not passed:
+            retry_after = s.onboarding_cooldown
+            lines.append(t("quiz.cooldown", lang, minutes=_minutes(retry_after)) if retry_after
+                         else t("quiz.retry_now", lang))
+        lines.append(self._review(weak, lang) if weak else t("quiz.perfect", lang))
+        return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines), retry_after)
+
+    async def stop(self, user: User) -> Step:
+        """End the user's quiz before its last question: the partial score, and what to review."""
+        sess = await self._live_session(user)
+        if isinstance(sess, str):  # it had timed out already: the message says so
+            return Step(False, sess)
+        if sess is None:
+            return Step(False, t("quiz.none_active", "en"))
+        answers = await self.storage.answers(sess.id)
+        await self.storage.finish_session(sess.id, "stopped", None, self.clock())
+        lang = sess.lang
+        if not answers:
+            return Step(True, t("quiz.stopped_none", lang, total=sess.total))
+        score = sum(1 for _, _, ok in answers if ok)
+        lines = [t("quiz.stopped", lang, score=score, answered=len(answers), total=sess.total,
+                   percent=round(100 * score / len(answers)))]
+        weak = list(dict.fromkeys(sess.items[i]["topic"] for i, _, ok in answers if not ok))
         if weak:
-            labels = [self.advisor.topic_label(tp, lang) for tp in weak]
-            lines.append(t("quiz.review", lang, topics=join_list(labels, lang), example=self._example(weak[0], lang)))
-        else:
-            lines.append(t("quiz.perfect", lang))
-        return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines))
+            lines.append(self._review(weak, lang))
+        return Step(True, "\n".join(lines))
+
+    def _review(self, weak: list[str], lang: str) -> str:
+        labels = [self.advisor.topic_label(tp, lang) for tp in weak]
+        return t("quiz.review", lang, topics=join_list(labels, lang), example=self._example(weak[0], lang))
 
     def _example(self, topic: str, lang: str) -> str:
         kind, _, key = topic.partition(":")
@@ -211,6 +267,8 @@ class QuizService:
     # -- leaderboards and privacy ---------------------------------------------------------------
     async def leaderboard_text(self, lang: str, platform: str | None = None, community: str | None = None,
                                limit: int = 10, names: dict | None = None) -> str:
+        if limit_error(limit, lang):
+            raise ValueError(limit_error(limit, lang))
         rows = await self.storage.leaderboard(platform, community, limit)
         scope = community if community is not None else t("leaderboard.overall", lang)
         lines = [t("leaderboard.title", lang, scope=scope)]
