@@ -9,7 +9,9 @@ import json
 import os
 import sys
 
-from adapters.terminal import EXIT_OK, EXIT_USAGE, add_common, lines, load_advisor, utf8_stdio
+from adapters.terminal import (
+    EXIT_OK, EXIT_USAGE, Parser, VersionAction, add_command, add_common, lines, load_advisor, show, utf8_stdio,
+)
 from bot.i18n import t
 
 # The Telegram and Discord adapters load the advisor through this name.
@@ -62,9 +64,9 @@ def cmd_ask(args) -> int:
             ans = conversations[conv].ask(q, lang=lang)
         if args.json:
             sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
         else:
-            sys.stdout.write(_plain(advisor, ans) + "\n\n")
-        sys.stdout.flush()
+            show(_plain(advisor, ans) + "\n")
     return EXIT_OK
 
 
@@ -80,7 +82,7 @@ def cmd_chat(args) -> int:
     ui = fixed or "en"
     conversation = advisor.conversation()
     title = advisor.profile.title.get(ui)
-    print(t("cli.welcome", ui, title=title), flush=True)
+    show(t("cli.welcome", ui, title=title))
     source = (lambda: input("> ")) if interactive else None
     it = None if interactive else iter(lines(sys.stdin))
     while True:
@@ -94,28 +96,30 @@ def cmd_chat(args) -> int:
         text = line.strip()
         if not text:
             continue
+        if not interactive:  # piped: each answer follows its question, as at the prompt
+            print("> " + text, flush=True)
         if text.startswith("/"):
             cmd, _, rest = text.partition(" ")
             cmd = cmd.lower()
             if cmd in ("/quit", "/exit", "/q"):
                 break
             if cmd == "/help":
-                print(t("cli.help", ui), flush=True)
+                show(t("cli.help", ui))
             elif cmd == "/lang":
                 choice = rest.strip().lower()
                 if choice in ("auto", "en", "hu"):
                     fixed = _lang_arg(choice)
                     ui = fixed or ui
-                    print(t("cli.lang_set", ui, choice=choice), flush=True)
+                    show(t("cli.lang_set", ui, choice=choice))
                 else:
-                    print(t("cli.lang_bad", ui), flush=True)
+                    show(t("cli.lang_bad", ui))
             else:
-                print(t("cli.unknown_command", ui, cmd=cmd[:40]), flush=True)
+                show(t("cli.unknown_command", ui, cmd=cmd[:40]))
             continue
         ans = conversation.ask(text, lang=fixed)
         ui = ans.lang
-        print(_plain(advisor, ans) + "\n", flush=True)
-    print(t("cli.bye", ui), flush=True)
+        show(_plain(advisor, ans) + "\n")
+    show(t("cli.bye", ui))
     return EXIT_OK
 
 
@@ -150,31 +154,33 @@ def cmd_export(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="role-advisor",
         description="Answers questions about an e-CF role profile (Online Community Manager), in English and Hungarian.",
     )
+    p.add_argument("--version", action=VersionAction, help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    lang_help = "answer language: auto (the question's, default), en or hu"
 
-    a = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
+    a = add_command(sub, "ask", "answer questions (arguments, or one per line on stdin)")
     a.add_argument("question", nargs="*", help="the question; without it, read stdin line by line")
     a.add_argument("--json", action="store_true", help="one JSON object per answer")
-    a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help="answer language (default: the question's)")
+    a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
     add_common(a)
     a.set_defaults(func=cmd_ask)
 
-    c = sub.add_parser("chat", help="interactive chat in the terminal (also works piped)")
-    c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto")
+    c = add_command(sub, "chat", "interactive chat in the terminal; follow-ups use the conversation so far (also works piped)")
+    c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
     add_common(c)
     c.set_defaults(func=cmd_chat)
 
-    v = sub.add_parser("validate", help="check knowledge files; exit 2 when one is invalid")
+    v = add_command(sub, "validate", "check knowledge files; exit 2 when one is invalid")
     v.add_argument("path", nargs="?", help="file or directory (default: the knowledge directory)")
     v.set_defaults(func=cmd_validate)
 
-    e = sub.add_parser("export", help="the profile as a wiki page")
-    e.add_argument("--format", choices=("markdown",), default="markdown")
-    e.add_argument("--lang", choices=("both", "en", "hu"), default="both")
+    e = add_command(sub, "export", "the profile as a wiki page")
+    e.add_argument("--format", choices=("markdown",), default="markdown", help="output format (markdown, the default)")
+    e.add_argument("--lang", choices=("both", "en", "hu"), default="both", help="edition(s) to export: both (default), en or hu")
     add_common(e)
     e.set_defaults(func=cmd_export)
 
@@ -182,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_quiz.register(sub)
 
-    tg = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
+    tg = add_command(sub, "telegram", "run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
     tg.add_argument("--webhook", metavar="URL", help="webhook mode: the public HTTPS URL Telegram posts to")
     tg.add_argument("--listen", default="127.0.0.1", help="webhook mode: address to listen on (default 127.0.0.1)")
     tg.add_argument("--port", type=int, default=8443, help="webhook mode: port to listen on (default 8443)")
@@ -190,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(tg)
     tg.set_defaults(func=cmd_telegram)
 
-    dc = sub.add_parser("discord", help="run the Discord bot (DISCORD_BOT_TOKEN)")
+    dc = add_command(sub, "discord", "run the Discord bot (DISCORD_BOT_TOKEN)")
     add_common(dc)
     dc.set_defaults(func=cmd_discord)
     return p

@@ -56,3 +56,28 @@ def test_export_markdown_in_both_languages():
 def test_no_command_prints_help():
     r = run([])
     assert r.returncode == 2 and b"ask" in r.stdout
+
+
+# -- the terminal adapter's arguments, messages and piped use -------------------------------------
+
+
+def test_version():
+    from importlib.metadata import version
+
+    r = run(["--version"])
+    assert r.returncode == 0 and r.stdout.decode().strip() == f"role-advisor {version('role-advisor')}"
+
+
+def test_bad_arguments_are_one_line():
+    r = run(["quiz", "--count", "many"])
+    err = r.stderr.decode()
+    assert r.returncode == 2 and len(err.strip().splitlines()) == 1 and "--count" in err
+
+
+def test_piped_chat_shows_each_question_before_its_answer():
+    r = run(["chat"], stdin="What are the KPIs?\nmi a C.4?\n/quit\n".encode())
+    out = r.stdout.decode()
+    assert r.returncode == 0
+    q1, a1 = out.index("> What are the KPIs?"), out.index("Customer satisfaction")
+    q2, a2 = out.index("> mi a C.4?"), out.index("Problémakezelés")
+    assert q1 < a1 < q2 < a2
