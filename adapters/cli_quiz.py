@@ -5,7 +5,9 @@ import getpass
 import json
 import sys
 
-from adapters.terminal import EXIT_OK, EXIT_USAGE, add_common, lines, load_advisor
+from adapters.terminal import (
+    EXIT_OK, EXIT_USAGE, add_command, add_common, ask, columns, fail, lines, load_advisor, rows, show, wrap,
+)
 from bot.i18n import t
 
 
@@ -46,121 +48,171 @@ def _run_with_store(lang: str, work) -> int:
 
 def cmd_quiz(args) -> int:
     from bot.quiz import KINDS, QuizError, QuizGenerator
+    from bot.quizzes import count_error
 
-    advisor = load_advisor(args)
     lang = _lang(args)
+    problem = count_error(args.count, lang)
+    if problem:
+        return fail(problem)
+    advisor = load_advisor(args)
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
     if args.json:
         import random
 
         gen = QuizGenerator(advisor.profile)
         try:
-            items = gen.generate(random.Random(args.seed), lang, args.count or 10, kinds)
+            items = gen.generate(random.Random(args.seed), lang, args.count if args.count is not None else 10, kinds)
         except QuizError as exc:
-            print(t("cli.quiz_error", lang, error=exc), file=sys.stderr)
-            return EXIT_USAGE
+            return fail(t("cli.quiz_error", lang, error=exc))
         for it in items:
             sys.stdout.write(json.dumps(it.to_dict(), ensure_ascii=False) + "\n")
         return EXIT_OK
     if kinds and any(k not in KINDS for k in kinds):
-        print(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"), file=sys.stderr)
-        return EXIT_USAGE
+        return fail(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"))
     from bot.config import ConfigError, QuizSettings
 
     try:
         settings = QuizSettings.from_env()
     except ConfigError as exc:
-        print(t("cli.storage_error", lang, error=exc), file=sys.stderr)
-        return EXIT_USAGE
+        return fail(t("cli.storage_error", lang, error=exc))
     return _run_with_store(lang, lambda store: _play(advisor, store, settings, args, lang, kinds, lines(sys.stdin)))
 
 
-def _pick_with_keys(view, lang) -> str | int | None:
-    """On a terminal: ↑/↓ move, Enter chooses, 1-4 choose at once, q quits. Returns an option
-    index (int), "q", or None when the terminal cannot be put in raw mode (then type answers)."""
+QUIT = object()  # the player asked to stop
+_QUIT_WORDS = ("q", "quit", "/quit", "exit", "/q")
+
+
+class _Menu:
+    """The options of one question, drawn below the cursor and redrawn in place as the marker
+    moves. It counts the terminal rows it wrote (an option wider than the terminal takes several),
+    so a redraw goes back up exactly that far."""
+
+    def __init__(self, options, out):
+        self.options = options
+        self.out = out
+        self.drawn = 0
+
+    def _lines(self, cur: int, cols: int) -> list[str]:
+        out = []
+        for i, opt in enumerate(self.options):
+            head = f" {'›' if i == cur else ' '} {i + 1}. "
+            body = wrap(opt, max(10, cols - len(head)))
+            out.append(head + body[0])
+            out += [" " * len(head) + line for line in body[1:]]
+        return out
+
+    def height(self, cols: int) -> int:
+        return sum(rows(line, cols) for line in self._lines(0, cols))
+
+    def draw(self, cur: int) -> None:
+        cols = columns(self.out) or 80
+        if self.drawn:
+            self.out.write(f"\x1b[{self.drawn}A")  # up to the first row of the options
+        self.out.write("\r\x1b[J")  # and clear from there down
+        self.drawn = 0
+        for line in self._lines(cur, cols):
+            self.out.write(line + "\n")
+            self.drawn += rows(line, cols)
+        self.out.flush()
+
+
+def _pick_with_keys(view, lang):
+    """On a terminal: ↑/↓ move, Enter chooses, a number or letter chooses at once, q stops.
+    Returns an option index, QUIT, or None when the options cannot be drawn in place (no POSIX
+    terminal, or taller than the screen): then the answer is typed."""
+    import os
+
+    from bot.quizzes import option_key, option_letter
+
     try:
         import termios
         import tty
     except ImportError:  # not a POSIX terminal
         return None
     fd = sys.stdin.fileno()
+    out = sys.stdout
     try:
         old = termios.tcgetattr(fd)
-    except termios.error:
+        size = os.get_terminal_size(out.fileno())
+    except (termios.error, OSError):
         return None
+    menu = _Menu(view.item.options, out)
     n = len(view.item.options)
+    # a terminal that reports no size (0 × 0) is taken as 80 × 24
+    if menu.height(size.columns or 80) + 4 > (size.lines or 24):  # cursor-up cannot reach above the screen
+        return None
     cur = 0
-    out = sys.stdout
-
-    def draw(first: bool) -> None:
-        if not first:
-            out.write(f"\x1b[{n}A")
-        for i, opt in enumerate(view.item.options):
-            mark = "›" if i == cur else " "
-            out.write(f"\r\x1b[2K {mark} {i + 1}. {opt}\n")
-        out.flush()
-
     try:
         tty.setcbreak(fd)  # before drawing, so no key pressed after the options appear is lost
-        print(view.progress())
-        print(view.item.question)
-        draw(True)
+        show(t("cli.quiz_keys", lang, n=n, letter=option_letter(n)))
+        show(view.progress())
+        show(view.item.question)
+        menu.draw(cur)
         while True:
             ch = sys.stdin.read(1)
-            if ch in ("q", "Q", "\x04"):
-                return "q"
+            if ch in ("q", "Q", "\x04", ""):
+                return QUIT
             if ch in ("\r", "\n"):
                 return cur
-            if ch.isdigit() and 1 <= int(ch) <= n:
-                return int(ch) - 1
+            chosen = option_key(view.item, ch)
+            if chosen is not None:
+                menu.draw(chosen)  # the marker shows what was chosen
+                return chosen
             if ch == "\x1b" and sys.stdin.read(1) == "[":
                 key = sys.stdin.read(1)
                 cur = (cur - 1) % n if key == "A" else (cur + 1) % n if key == "B" else cur
-                draw(False)
+                menu.draw(cur)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
 
-async def _play(advisor, store, settings, args, lang, kinds, lines) -> int:
-    from bot.quizzes import QuizService
+async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
+    from bot.quizzes import QuizService, option_letter
 
     interactive = sys.stdin.isatty()
     svc = QuizService(advisor, store, settings)
     user = _user()
     step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
                            kinds=kinds, seed=args.seed)
-    print(step.message, flush=True)
     if not step.accepted:
-        return EXIT_USAGE
+        return fail(step.message)
+    show(step.message)
     view = step.next
-    it = iter(lines)
+    it = iter(replies)
     keys = interactive and sys.stdout.isatty()
     while view is not None:
         print()
         reply = None
         try:
             if keys:
-                print(t("cli.quiz_keys", lang), flush=True)
                 reply = _pick_with_keys(view, lang)
                 keys = reply is not None
             if reply is None:
-                print(view.text(), flush=True)
-                prompt = t("cli.quiz_choose", lang, n=len(view.item.options))
-                reply = input(prompt) if interactive else next(it)
+                show(view.text())
+                n = len(view.item.options)
+                prompt = t("cli.quiz_choose", lang, n=n, letter=option_letter(n))
+                if interactive:
+                    reply = ask(prompt)
+                else:
+                    reply = next(it)
+                    print(prompt + reply, flush=True)  # piped: the answer beside its question
         except (EOFError, StopIteration, KeyboardInterrupt):
+            reply = QUIT
+        if reply is QUIT or (isinstance(reply, str) and reply.strip().lower() in _QUIT_WORDS):
+            stopped = await svc.stop(user)
             print()
-            break
-        if isinstance(reply, str) and reply.strip().lower() in ("q", "quit", "/quit", "exit"):
-            break
+            show(stopped.message)
+            return EXIT_OK
         step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
         if not step.accepted:
-            print(step.message, flush=True)
+            show(step.message)
             view = step.next
             continue
-        print(step.feedback, flush=True)
+        show(step.feedback)
         view = step.next
         if step.final is not None:
-            print("\n" + step.final.text, flush=True)
+            print()
+            show(step.final.text)
     return EXIT_OK
 
 
@@ -173,7 +225,7 @@ def cmd_leaderboard(args) -> int:
 
     async def work(store) -> int:
         svc = QuizService(advisor, store, QuizSettings())
-        print(await svc.leaderboard_text(lang, args.platform, args.community, args.limit))
+        show(await svc.leaderboard_text(lang, args.platform, args.community, args.limit))
         return EXIT_OK
 
     return _run_with_store(lang, work)
@@ -234,13 +286,17 @@ def cmd_health(args) -> int:
 
 
 def register(sub) -> None:
-    q = sub.add_parser("quiz", help="play a quiz in the terminal, or print generated items (--json)")
+    from bot.quiz import COUNT_MAX, COUNT_MIN
+
+    lang_help = "language of the quiz and its messages (default: en)"
+    q = add_command(sub, "quiz", "play a quiz in the terminal, or print generated items (--json)")
     q.add_argument("--json", action="store_true", help="print N generated items as JSON Lines and exit")
-    q.add_argument("--count", type=int, help="number of questions (default: ROLE_ADVISOR_QUIZ_COUNT, or 10 with --json)")
+    q.add_argument("--count", type=int, metavar="N",
+                   help=f"number of questions, {COUNT_MIN}-{COUNT_MAX} (default: ROLE_ADVISOR_QUIZ_COUNT, or 10 with --json)")
     q.add_argument("--seed", type=int, help="seed: the same seed gives the same quiz")
-    q.add_argument("--lang", choices=("en", "hu"), default="en")
-    q.add_argument("--kinds", help="comma-separated kinds (default: all)")
-    q.add_argument("--onboarding", action="store_true", help="the onboarding quiz (its settings, pass recorded)")
+    q.add_argument("--lang", choices=("en", "hu"), default="en", help=lang_help)
+    q.add_argument("--kinds", metavar="K,...", help="comma-separated item kinds (default: all)")
+    q.add_argument("--onboarding", action="store_true", help="the onboarding quiz (its settings; a pass is recorded)")
     q.add_argument("--community", default="local", help="community the result counts for (default: local)")
     add_common(q)
     q.set_defaults(func=cmd_quiz)

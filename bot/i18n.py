@@ -236,8 +236,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "A kvíz {minutes} perc válasz nélkül lejárt. Újat a /quiz paranccsal indíthatsz.",
     },
     "quiz.bad_choice": {
-        "en": "Please answer with a number from 1 to {n}, or the text of an option.",
-        "hu": "Kérlek, 1 és {n} közötti számmal vagy egy válasz szövegével felelj.",
+        "en": "Please answer with a number from 1 to {n}, a letter from a to {letter}, or the text of an option.",
+        "hu": "Kérlek, 1 és {n} közötti számmal, a–{letter} betűvel vagy egy válasz szövegével felelj.",
     },
     "quiz.already_answered": {"en": "That question was already answered.", "hu": "Erre a kérdésre már válaszoltál."},
     "quiz.onboarding_intro": {
@@ -288,8 +288,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Done: everything stored about you here has been deleted ({rows} records).",
         "hu": "Kész: minden rólad tárolt adatot töröltem ({rows} rekord).",
     },
-    "cli.quiz_choose": {"en": "Your answer (1-{n}, q to stop): ", "hu": "A válaszod (1-{n}, q: kilépés): "},
-    "cli.quiz_keys": {"en": "(↑/↓ and Enter, or 1-4; q to stop)", "hu": "(↑/↓ és Enter, vagy 1-4; q: kilépés)"},
+    "cli.quiz_choose": {
+        "en": "Your answer (1-{n}, a-{letter} or its text; q stops with your score so far): ",
+        "hu": "A válaszod (1-{n}, a-{letter} vagy a szövege; q: kilépés az eddigi eredménnyel): ",
+    },
+    "cli.quiz_keys": {
+        "en": "(↑/↓ and Enter, 1-{n} or a-{letter}; q stops with your score so far)",
+        "hu": "(↑/↓ és Enter, 1-{n} vagy a-{letter}; q: kilépés az eddigi eredménnyel)",
+    },
     "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------

@@ -80,8 +80,26 @@ class Step(Record):
     _defaults = {"message": None, "correct": None, "feedback": None, "next": None, "final": None}
 
 
+OPTION_LETTERS = "abcd"
+
+
+def option_letter(n: int) -> str:
+    """The letter of the ``n``-th option (1-based): 1 → a, 4 → d."""
+    return OPTION_LETTERS[n - 1]
+
+
+def option_key(item: QuizItem, key: str) -> int | None:
+    """An option index from one key pressed: its number (1-4) or its letter (a-d); else None."""
+    key = key.lower()
+    if len(key) == 1 and key.isdigit() and 1 <= int(key) <= len(item.options):
+        return int(key) - 1
+    if len(key) == 1 and key in OPTION_LETTERS[: len(item.options)]:
+        return OPTION_LETTERS.index(key)
+    return None
+
+
 def parse_choice(item: QuizItem, choice) -> int | None:
-    """An option index from a button (int, 0-based), a typed number (1-based) or option text."""
+    """An option index from a button (int, 0-based), a typed number (1-based), letter or option text."""
     if isinstance(choice, bool):
         return None
     if isinstance(choice, int):
@@ -90,8 +108,8 @@ def parse_choice(item: QuizItem, choice) -> int | None:
     if text.isdigit():
         n = int(text)
         return n - 1 if 1 <= n <= len(item.options) else None
-    if len(text) == 1 and text.lower() in "abcd"[: len(item.options)]:
-        return "abcd".index(text.lower())
+    if len(text) == 1 and text.lower() in OPTION_LETTERS[: len(item.options)]:
+        return OPTION_LETTERS.index(text.lower())
     if not text:
         return None
     folded = [fold(o) for o in item.options]
@@ -176,7 +194,7 @@ class QuizService:
         item = QuizItem.from_dict(sess.items[sess.answered])
         chosen = parse_choice(item, choice)
         if chosen is None:
-            return Step(False, t("quiz.bad_choice", lang, n=len(item.options)), next=self._view(sess))
+            return Step(False, t("quiz.bad_choice", lang, n=len(item.options), letter=option_letter(len(item.options))), next=self._view(sess))
         correct = chosen == item.answer
         now = self.clock()
         if not await self.storage.record_answer(sess.id, sess.answered, chosen, correct, now):

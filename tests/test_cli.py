@@ -59,6 +59,78 @@ def test_no_command_prints_help():
 
 
 # -- the terminal adapter's arguments, messages and piped use -------------------------------------
+import asyncio  # noqa: E402
+import os  # noqa: E402
+
+import pytest  # noqa: E402
+
+from adapters.cli import build_parser  # noqa: E402
+
+
+def run_in(tmp_path, args, stdin="", **env):
+    """The command with its own data directory, piped (no terminal)."""
+    full = {**os.environ, "ROLE_ADVISOR_DATA_DIR": str(tmp_path), **env}
+    return subprocess.run(cli_cmd() + args, input=stdin, capture_output=True, text=True, timeout=120, env=full)
+
+
+def one_clear_line(r):
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    return r.stderr
+
+
+@pytest.mark.parametrize("args", [["--count", "0"], ["--count", "100"], ["--count", "-3"], ["--json", "--count", "0"],
+                                  ["--json", "--count", "51"], ["--onboarding", "--count", "0"]])
+def test_quiz_count_outside_1_to_50_is_a_clear_error(tmp_path, args):
+    r = run_in(tmp_path, ["quiz", *args], stdin="1\n" * 60)
+    assert "1 to 50" in one_clear_line(r) and r.stdout == ""
+
+
+def test_quiz_count_error_in_hungarian(tmp_path):
+    assert "1 és 50 között" in one_clear_line(run_in(tmp_path, ["quiz", "--count", "0", "--lang", "hu"]))
+
+
+def test_quiz_count_limits_accepted(tmp_path):
+    assert len(run_in(tmp_path, ["quiz", "--json", "--count", "50", "--seed", "1"]).stdout.splitlines()) == 50
+    r = run_in(tmp_path, ["quiz", "--count", "1", "--seed", "1"], stdin="1\n")
+    assert r.returncode == 0 and "Question 1/1" in r.stdout and "Quiz finished" in r.stdout
+
+
+def test_piped_quiz_letters_q_and_partial_score(tmp_path):
+    """Piped answers are echoed after the prompt; a letter answers; q stops with the score so far."""
+    items = [json.loads(l) for l in run_in(tmp_path, ["quiz", "--json", "--count", "3", "--seed", "4"]).stdout.splitlines()]
+    right = "abcd"[items[0]["answer"]]
+    r = run_in(tmp_path, ["quiz", "--count", "3", "--seed", "4"], stdin=f"{right.upper()}\nq\n2\n")
+    assert r.returncode == 0, r.stderr
+    assert f"): {right.upper()}\n✅ Right!" in r.stdout
+    assert "Quiz stopped after 1 of 3 questions: 1/1 right (100%)." in r.stdout and "Question 3/3" not in r.stdout
+    r = run_in(tmp_path, ["quiz", "--count", "3", "--seed", "4", "--lang", "hu"], stdin="")  # input ends at once
+    assert r.returncode == 0 and "mielőtt a 3 kérdés közül egyre is válaszoltál volna" in r.stdout
+
+
+def test_failed_onboarding_says_when_to_retry(tmp_path):
+    args = ["--count", "2", "--seed", "3", "--kinds", "kpi"]
+    items = [json.loads(l) for l in run_in(tmp_path, ["quiz", "--json", *args]).stdout.splitlines()]
+    wrong = "".join(f"{(it['answer'] + 1) % len(it['options']) + 1}\n" for it in items)
+    env = {"ROLE_ADVISOR_ONBOARDING_COOLDOWN": "1800"}
+    r = run_in(tmp_path, ["quiz", "--onboarding", *args], stdin=wrong, **env)
+    assert r.returncode == 0 and "Not passed yet" in r.stdout
+    assert "You can retake the onboarding quiz in 30 minutes." in r.stdout
+    again = run_in(tmp_path, ["quiz", "--onboarding", "--lang", "hu", *args], stdin=wrong, **env)
+    assert "30 perc múlva próbálhatod újra" in one_clear_line(again)
+
+
+async def _seed_user(tmp_path, platform, user):
+    from bot.storage import SQLiteStorage
+
+    store = SQLiteStorage(tmp_path / "role-advisor.sqlite3")
+    await store.open()
+    try:
+        await store.touch_user(platform, user, 1_700_000_000.0, "Someone")
+        await store.set_lang(platform, user, "hu", 1_700_000_000.0)
+        return await store.count_rows_about(platform, user)
+    finally:
+        await store.close()
 
 
 def test_version():

@@ -320,7 +320,7 @@ def test_cli_quiz_played_in_terminal_and_leaderboard(tmp_path):
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "Question 1/3" in out.stdout and "Question 3/3" in out.stdout and "Quiz finished" in out.stdout
-    assert "number from 1 to" in out.stdout
+    assert "number from 1 to" in out.stdout and "a letter from a to" in out.stdout
     lb = subprocess.run(cli_cmd() + ["leaderboard", "--lang", "hu"], capture_output=True, text=True, timeout=120, env=env)
     assert lb.returncode == 0 and "Ranglista" in lb.stdout and "kvíz" in lb.stdout
     fg = subprocess.run(cli_cmd() + ["forget"], capture_output=True, text=True, timeout=120, env=env)

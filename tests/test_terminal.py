@@ -1,5 +1,6 @@
 """The terminal as a user sees it: commands run in a real pseudo-terminal of a given size, and the
 screen rendered by a terminal emulator (pyte) is checked, not the bytes written."""
+import json
 import os
 import select
 import subprocess
@@ -88,9 +89,95 @@ class Term:
         raise AssertionError("the command did not end")
 
 
+def _items(env, *args):
+    out = subprocess.run(cli_cmd() + ["quiz", "--json", *args], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+QUIZ = ["--count", "2", "--seed", "7", "--kinds", "task,kpi"]
+
+
 @pytest.fixture
 def env(tmp_path):
     return {**os.environ, "ROLE_ADVISOR_DATA_DIR": str(tmp_path)}
+
+
+def _option_rows(rows: list[str], n: int) -> dict[int, list[int]]:
+    """Screen rows where option ``i`` (1-based) starts: " › 2. …" or "   3. …"."""
+    found: dict[int, list[int]] = {i: [] for i in range(1, n + 1)}
+    for r, row in enumerate(rows):
+        head = row[:6]
+        for i in found:
+            if head in (f" › {i}. ", f"   {i}. "):
+                found[i].append(r)
+    return found
+
+
+@pytest.mark.parametrize("cols", [24, 12])
+def test_quiz_menu_redraws_cleanly_when_options_are_wider_than_the_terminal(env, cols):
+    """24 columns: an option of 42 characters takes several rows; 12: even single words do not
+    fit beside the number. Moving the marker up and down redraws the menu in place — every
+    option once, one marker, nothing left over."""
+    first, second = _items(env, *QUIZ)
+    long_opts = [o for o in first["options"] if len(o) + 6 > cols]
+    assert long_opts, "the test needs an option wider than the terminal"
+    term = Term(["quiz", *QUIZ], cols=cols, lines=60, env=env)
+    term.wait_for("4. ")
+    for key in (b"\x1b[B", b"\x1b[B", b"\x1b[A", b"\x1b[B", b"\x1b[A"):
+        term.send(key)
+        time.sleep(0.15)
+    term.wait_for("› 2.")
+    rows = term.rows()
+    starts = _option_rows(rows, 4)
+    assert all(len(v) == 1 for v in starts.values()), term.text()  # each option drawn once
+    assert sum(row.count("›") for row in rows) == 1 and rows[starts[2][0]].startswith(" › 2. ")
+    assert term.text().count("Question 1/2") == 1
+    # the wrapped option reads whole, words intact, continuation rows indented under it
+    opt = long_opts[0] if cols >= 20 else None
+    if opt:
+        i = first["options"].index(opt) + 1
+        r = starts[i][0]
+        nxt = min([v[0] for v in starts.values() if v[0] > r] + [len(rows)])
+        drawn = " ".join(row.strip() for row in rows[r:nxt] if row.strip())
+        assert drawn.endswith(opt) and all(row.startswith("      ") for row in rows[r + 1:nxt] if row.strip())
+    # Enter chooses the marked option (the second)
+    term.send(b"\r")
+    term.wait_for("Question 2/2")
+    assert ("Right" in term.text()) == (first["answer"] == 1)
+    term.send(b"q")
+    term.wait_for("Quiz stopped")
+    assert term.close() == 0
+
+
+def test_quiz_keys_accept_letters_and_q_shows_the_partial_score(env):
+    first, second = _items(env, *QUIZ)
+    term = Term(["quiz", *QUIZ], cols=60, lines=40, env=env)
+    term.wait_for("4. ")
+    assert "a-d" in term.text()  # the hint names the letters
+    term.send("abcd"[first["answer"]].encode())  # the right option, by its letter
+    term.wait_for("Question 2/2")
+    assert "✅ Right!" in term.text()
+    term.wait_for("4. ")
+    term.send(b"q")
+    term.wait_for("Quiz stopped")
+    assert "Quiz stopped after 1 of 2 questions: 1/1 right (100%)." in term.text()
+    assert term.close() == 0
+
+
+def test_typed_letters_and_q_in_a_terminal_without_menu(env):
+    """A terminal too short for the menu falls back to typed answers: a letter works there too."""
+    first, _ = _items(env, *QUIZ)
+    term = Term(["quiz", *QUIZ, "--lang", "en"], cols=80, lines=7, env=env)
+    term.wait_raw("Your answer")
+    assert b"\x1b[J" not in term.raw  # no menu drawn
+    term.send("abcd"[first["answer"]].upper().encode() + b"\r")
+    term.wait_raw("Question 2/2")
+    assert b"Right!" in term.raw
+    term.wait_raw("4. ")
+    term.send(b"q\r")
+    term.wait_raw("Quiz stopped after 1 of 2 questions: 1/1 right (100%).")
+    assert term.close() == 0
 
 
 def test_chat_answers_are_wrapped_at_word_boundaries(env):
@@ -111,3 +198,4 @@ def test_chat_answers_are_wrapped_at_word_boundaries(env):
     term.send(b"/quit\r")
     term.wait_for("Bye!")
     assert term.close() == 0
+
