@@ -218,9 +218,12 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
 
 def cmd_leaderboard(args) -> int:
     from bot.config import QuizSettings
-    from bot.quizzes import QuizService
+    from bot.quizzes import QuizService, limit_error
 
     lang = _lang(args)
+    problem = limit_error(args.limit, lang)
+    if problem:
+        return fail(problem)
     advisor = load_advisor(args)
 
     async def work(store) -> int:
@@ -235,10 +238,33 @@ def cmd_forget(args) -> int:
     from bot.quizzes import User
 
     lang = _lang(args)
+    me = _user()
+    if args.user is None and args.platform != "cli":
+        return fail(t("cli.forget_needs_user", lang, platform=args.platform))
+    user = User(args.platform, args.user) if args.user is not None else me
+    self_ = (user.platform, str(user.user_id)) == (me.platform, me.user_id)
+    who = {"platform": user.platform, "user": user.user_id}
+    if not args.yes and not sys.stdin.isatty():
+        return fail(t("cli.forget_needs_yes", lang))
 
     async def work(store) -> int:
-        user = User(args.platform, args.user) if args.user else _user()
-        print(t("forget.done", lang, rows=await store.forget(user.platform, user.user_id)))
+        rows = await store.count_rows_about(user.platform, user.user_id)
+        if not rows:
+            show(t("forget.nothing", lang) if self_ else t("forget.nothing_other", lang, **who))
+            return EXIT_OK
+        if not args.yes:
+            question = (t("cli.forget_confirm_self", lang, rows=rows) if self_
+                        else t("cli.forget_confirm_other", lang, rows=rows, **who))
+            try:
+                answer = ask(question).strip().lower()
+            except (EOFError, KeyboardInterrupt):
+                answer = ""
+                print()
+            if answer not in t("cli.yes_words", lang).split(","):
+                show(t("cli.forget_kept", lang))
+                return EXIT_OK
+        n = await store.forget(user.platform, user.user_id)
+        show(t("forget.done", lang, rows=n) if self_ else t("forget.done_other", lang, rows=n, **who))
         return EXIT_OK
 
     return _run_with_store(lang, work)
@@ -287,6 +313,7 @@ def cmd_health(args) -> int:
 
 def register(sub) -> None:
     from bot.quiz import COUNT_MAX, COUNT_MIN
+    from bot.quizzes import LIMIT_MAX, LIMIT_MIN, PLATFORMS
 
     lang_help = "language of the quiz and its messages (default: en)"
     q = add_command(sub, "quiz", "play a quiz in the terminal, or print generated items (--json)")
@@ -301,29 +328,32 @@ def register(sub) -> None:
     add_common(q)
     q.set_defaults(func=cmd_quiz)
 
-    lb = sub.add_parser("leaderboard", help="quiz leaderboard, per community or overall")
-    lb.add_argument("--platform", help="cli, telegram or discord (default: all)")
-    lb.add_argument("--community", help="chat or guild id (default: all)")
-    lb.add_argument("--limit", type=int, default=10)
-    lb.add_argument("--lang", choices=("en", "hu"), default="en")
+    lb = add_command(sub, "leaderboard", "quiz leaderboard, per community or overall")
+    lb.add_argument("--platform", choices=PLATFORMS, help="only this platform's players (default: all)")
+    lb.add_argument("--community", metavar="ID", help="chat or guild id (default: all)")
+    lb.add_argument("--limit", type=int, default=10, metavar="N",
+                    help=f"rows to show, {LIMIT_MIN}-{LIMIT_MAX} (default: 10)")
+    lb.add_argument("--lang", choices=("en", "hu"), default="en", help="language of the leaderboard (default: en)")
     add_common(lb)
     lb.set_defaults(func=cmd_leaderboard)
 
-    r = sub.add_parser("report", help="the community's KPIs: satisfaction, tickets, activity, unanswered questions")
+    r = add_command(sub, "report", "the community's KPIs: satisfaction, tickets, activity, unanswered questions")
     r.add_argument("--since", metavar="DATE", help="only from this date (YYYY-MM-DD, UTC)")
     r.add_argument("--community", metavar="ID", help="one community (chat or guild id, or dm; default: all)")
     r.add_argument("--platform", choices=("telegram", "discord"), help="one platform (default: all)")
-    r.add_argument("--format", choices=("text", "json", "html"), default="text")
-    r.add_argument("--lang", choices=("en", "hu"), default="en")
+    r.add_argument("--format", choices=("text", "json", "html"), default="text",
+                   help="text (default), json, or html with charts")
+    r.add_argument("--lang", choices=("en", "hu"), default="en", help="language of the report (default: en)")
     r.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     r.set_defaults(func=cmd_report)
 
-    h = sub.add_parser("health", help="exit 0 when the knowledge base loads and the data store answers")
+    h = add_command(sub, "health", "exit 0 when the knowledge base loads and the data store answers")
     add_common(h)
     h.set_defaults(func=cmd_health)
 
-    f = sub.add_parser("forget", help="delete everything stored about a user (default: you, in the terminal)")
-    f.add_argument("--platform", default="cli")
-    f.add_argument("--user", help="the platform's user id")
-    f.add_argument("--lang", choices=("en", "hu"), default="en")
+    f = add_command(sub, "forget", "delete everything stored about a user (default: you, in the terminal); asks first")
+    f.add_argument("--platform", choices=PLATFORMS, default="cli", help="the user's platform (default: cli)")
+    f.add_argument("--user", metavar="ID", help="the platform's user id (default: you, with --platform cli)")
+    f.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation (for scripts)")
+    f.add_argument("--lang", choices=("en", "hu"), default="en", help="language of the messages (default: en)")
     f.set_defaults(func=cmd_forget)

@@ -296,6 +296,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "(↑/↓ and Enter, 1-{n} or a-{letter}; q stops with your score so far)",
         "hu": "(↑/↓ és Enter, 1-{n} vagy a-{letter}; q: kilépés az eddigi eredménnyel)",
     },
+    "cli.forget_confirm_self": {
+        "en": "Delete everything stored about you here ({rows} records)? [y/N] ",
+        "hu": "Töröljem az összes rólad tárolt adatot ({rows} rekord)? [i/N] ",
+    },
+    "cli.forget_confirm_other": {
+        "en": "Delete everything stored about {platform} user {user} ({rows} records)? [y/N] ",
+        "hu": "Töröljem az összes adatot, amit a(z) {platform}-felhasználóról tárolok (azonosító: {user}; {rows} rekord)? [i/N] ",
+    },
+    "cli.yes_words": {"en": "y,yes", "hu": "i,igen,y,yes"},
+    "cli.forget_kept": {"en": "Nothing was deleted.", "hu": "Semmit sem töröltem."},
+    "cli.forget_needs_yes": {
+        "en": "forget deletes data and asks first; with no terminal to ask at, confirm with --yes.",
+        "hu": "A forget adatot töröl, és előbb rákérdez; ha nincs terminál, ahol kérdezhetne, erősítsd meg a --yes kapcsolóval.",
+    },
+    "cli.forget_needs_user": {
+        "en": "forget --platform {platform} needs --user ID (the {platform} user id).",
+        "hu": "A forget --platform {platform} mellé --user ID is kell (a(z) {platform}-felhasználó azonosítója).",
+    },
+    "forget.nothing": {"en": "Nothing is stored about you here.", "hu": "Itt semmit sem tárolok rólad."},
+    "forget.nothing_other": {
+        "en": "Nothing is stored about {platform} user {user}.",
+        "hu": "A(z) {platform}-felhasználóról semmit sem tárolok (azonosító: {user}).",
+    },
+    "forget.done_other": {
+        "en": "Done: everything stored about {platform} user {user} has been deleted ({rows} records).",
+        "hu": "Kész: minden adatot töröltem, amit a(z) {platform}-felhasználóról tároltam (azonosító: {user}; {rows} rekord).",
+    },
     "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------

@@ -96,6 +96,18 @@ def test_quiz_count_limits_accepted(tmp_path):
     assert r.returncode == 0 and "Question 1/1" in r.stdout and "Quiz finished" in r.stdout
 
 
+@pytest.mark.parametrize("args,expect", [(["--limit", "0"], "1 to 100"), (["--limit", "-3"], "1 to 100"),
+                                         (["--limit", "101"], "1 to 100"), (["--platform", "foo"], "invalid choice"),
+                                         (["--limit", "x"], "invalid int")])
+def test_leaderboard_arguments_are_checked(tmp_path, args, expect):
+    assert expect in one_clear_line(run_in(tmp_path, ["leaderboard", *args]))
+
+
+def test_leaderboard_good_arguments(tmp_path):
+    r = run_in(tmp_path, ["leaderboard", "--limit", "1", "--platform", "telegram"])
+    assert r.returncode == 0 and "Leaderboard" in r.stdout
+
+
 def test_piped_quiz_letters_q_and_partial_score(tmp_path):
     """Piped answers are echoed after the prompt; a letter answers; q stops with the score so far."""
     items = [json.loads(l) for l in run_in(tmp_path, ["quiz", "--json", "--count", "3", "--seed", "4"]).stdout.splitlines()]
@@ -133,11 +145,46 @@ async def _seed_user(tmp_path, platform, user):
         await store.close()
 
 
+def test_forget_needs_confirmation_and_names_the_user(tmp_path):
+    assert asyncio.run(_seed_user(tmp_path, "telegram", "4242")) > 0
+    # no terminal to ask at: nothing is deleted without --yes
+    r = run_in(tmp_path, ["forget", "--platform", "telegram", "--user", "4242"])
+    assert "--yes" in one_clear_line(r)
+    assert asyncio.run(_seed_user(tmp_path, "telegram", "4242")) > 0
+    r = run_in(tmp_path, ["forget", "--platform", "telegram", "--user", "4242", "--yes"])
+    assert r.returncode == 0
+    assert "everything stored about telegram user 4242 has been deleted" in r.stdout and "you" not in r.stdout
+    r = run_in(tmp_path, ["forget", "--platform", "telegram", "--user", "4242", "--yes", "--lang", "hu"])
+    assert r.returncode == 0 and "A telegram-felhasználóról semmit sem tárolok (azonosító: 4242)." in r.stdout
+    # another platform needs an id; an unknown platform is refused
+    assert "--user" in one_clear_line(run_in(tmp_path, ["forget", "--platform", "discord", "--yes"]))
+    assert "invalid choice" in one_clear_line(run_in(tmp_path, ["forget", "--platform", "slack", "--user", "1", "--yes"]))
+    # the terminal user's own data: "you"
+    run_in(tmp_path, ["quiz", "--count", "1", "--seed", "1"], stdin="1\n")
+    r = run_in(tmp_path, ["forget", "--yes"])
+    assert r.returncode == 0 and "everything stored about you here has been deleted" in r.stdout
+
+
 def test_version():
     from importlib.metadata import version
 
     r = run(["--version"])
     assert r.returncode == 0 and r.stdout.decode().strip() == f"role-advisor {version('role-advisor')}"
+
+
+def test_every_command_and_option_is_described():
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0]
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    names = set(sub.choices)
+    assert {"ask", "chat", "quiz", "leaderboard", "forget", "report", "health", "telegram", "discord"} <= names
+    for name, sp in sub.choices.items():
+        assert helps.get(name) and sp.description == helps[name], name  # one line, in the list and in --help
+        for action in sp._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
+    r = run(["leaderboard", "--help"])
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "quiz leaderboard, per community or overall" in out and "rows to show" in out
 
 
 def test_bad_arguments_are_one_line():

@@ -323,7 +323,7 @@ def test_cli_quiz_played_in_terminal_and_leaderboard(tmp_path):
     assert "number from 1 to" in out.stdout and "a letter from a to" in out.stdout
     lb = subprocess.run(cli_cmd() + ["leaderboard", "--lang", "hu"], capture_output=True, text=True, timeout=120, env=env)
     assert lb.returncode == 0 and "Ranglista" in lb.stdout and "kvíz" in lb.stdout
-    fg = subprocess.run(cli_cmd() + ["forget"], capture_output=True, text=True, timeout=120, env=env)
+    fg = subprocess.run(cli_cmd() + ["forget", "--yes"], capture_output=True, text=True, timeout=120, env=env)
     assert fg.returncode == 0 and "deleted" in fg.stdout
 
 

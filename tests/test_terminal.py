@@ -199,3 +199,35 @@ def test_chat_answers_are_wrapped_at_word_boundaries(env):
     term.wait_for("Bye!")
     assert term.close() == 0
 
+
+def test_forget_asks_first_and_names_the_user(env, tmp_path):
+    """At a terminal, forget asks: "n" keeps everything, "i" (igen) in Hungarian deletes; another
+    user's data is named as theirs, never as "you"."""
+    import asyncio
+
+    from test_cli import _seed_user
+
+    assert asyncio.run(_seed_user(tmp_path, "telegram", "4242")) > 0
+    term = Term(["forget", "--platform", "telegram", "--user", "4242"], cols=80, lines=24, env=env)
+    term.wait_for("[y/N]")
+    assert "Delete everything stored about telegram user 4242" in term.words() and "you" not in term.text()
+    term.send(b"n\r")
+    term.wait_for("Nothing was deleted.")
+    assert term.close() == 0
+    assert asyncio.run(_seed_user(tmp_path, "telegram", "4242")) > 0  # still there
+    term = Term(["forget", "--platform", "telegram", "--user", "4242", "--lang", "hu"], cols=80, lines=24, env=env)
+    term.wait_for("[i/N]")
+    assert "amit a telegram-felhasználóról tárolok (azonosító: 4242" in term.words()
+    term.send(b"i\r")
+    term.wait_for("Kész")
+    assert "rólad" not in term.text() and "a telegram-felhasználóról tároltam" in term.words()
+    assert term.close() == 0
+    # the terminal user's own data: asked about "you"
+    subprocess.run(cli_cmd() + ["quiz", "--count", "1", "--seed", "1"], input="1\n", text=True, capture_output=True,
+                   timeout=120, env=env)
+    term = Term(["forget"], cols=80, lines=24, env=env)
+    term.wait_for("[y/N]")
+    assert "Delete everything stored about you here" in term.words()
+    term.send(b"y\r")
+    term.wait_for("has been deleted")
+    assert term.close() == 0
