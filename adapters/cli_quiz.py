@@ -31,6 +31,9 @@ def _run_with_store(lang: str, work) -> int:
 
     from bot.storage import StorageError, open_storage
 
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
     async def go() -> int:
         try:
             store = open_storage()
@@ -43,7 +46,19 @@ def _run_with_store(lang: str, work) -> int:
         finally:
             await store.close()
 
-    return asyncio.run(go())
+    # Ctrl-C raises KeyboardInterrupt where the command waits for a key or a line, so a quiz can
+    # end with its partial score; asyncio.run's own handler would only cancel the task at its next
+    # await, after one more key.
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the main thread
+        return asyncio.run(go())
+    try:
+        return asyncio.run(go())
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_quiz(args) -> int:

@@ -231,3 +231,17 @@ def test_forget_asks_first_and_names_the_user(env, tmp_path):
     term.send(b"y\r")
     term.wait_for("has been deleted")
     assert term.close() == 0
+
+
+@pytest.mark.parametrize("lines", [40, 7])
+def test_ctrl_c_stops_the_quiz_with_the_partial_score(env, lines):
+    """Ctrl-C in the key menu (40 rows) and at the typed prompt (7 rows: no room for the menu)."""
+    first, _ = _items(env, *QUIZ)
+    term = Term(["quiz", *QUIZ], cols=80, lines=lines, env=env)
+    term.wait_raw("4. ")
+    term.send(str(first["answer"] + 1).encode() + (b"\r" if lines == 7 else b""))
+    term.wait_raw("Question 2/2")
+    term.wait_raw("4. ")
+    term.send(b"\x03")
+    term.wait_raw("Quiz stopped after 1 of 2 questions: 1/1 right (100%).", timeout=15)
+    assert term.close() == 0
