@@ -200,3 +200,31 @@ def test_piped_chat_shows_each_question_before_its_answer():
     q1, a1 = out.index("> What are the KPIs?"), out.index("Customer satisfaction")
     q2, a2 = out.index("> mi a C.4?"), out.index("Problémakezelés")
     assert q1 < a1 < q2 < a2
+
+
+def test_readme_commands_table_matches_the_parser():
+    """Every command is in the README's table, and every option the table shows exists."""
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    parser = build_parser()
+    sub = parser._subparsers._group_actions[0]
+    listed = {}
+    for row in section.splitlines():
+        m = re.match(r"\| `role-advisor (\S+)([^`]*)`", row)
+        if m:
+            listed.setdefault(m.group(1), set()).update(re.findall(r"--[a-z][a-z-]*", m.group(2)))
+    assert set(sub.choices) == set(listed) - {"--version"}
+    for name, options in listed.items():
+        known = {o for a in (parser if name == "--version" else sub.choices[name])._actions for o in a.option_strings}
+        assert options <= known, f"README shows {options - known} for {name}"
+
+
+def test_terminal_questions_are_not_logged(tmp_path):
+    """As the README says: the terminal's chat and ask keep no question log (no database at all)."""
+    assert run_in(tmp_path, ["ask", "What are the KPIs?"]).returncode == 0
+    assert run_in(tmp_path, ["chat"], stdin="What are the KPIs?\n").returncode == 0
+    assert list(tmp_path.iterdir()) == []
