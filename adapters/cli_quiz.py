@@ -71,6 +71,9 @@ def cmd_quiz(args) -> int:
         return fail(problem)
     advisor = load_advisor(args)
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else None
+    bad = [k for k in kinds or () if k not in KINDS]
+    if bad:
+        return fail(t("cli.quiz_kinds", lang, bad=", ".join(bad), known=", ".join(KINDS)))
     if args.json:
         import random
 
@@ -82,8 +85,6 @@ def cmd_quiz(args) -> int:
         for it in items:
             sys.stdout.write(json.dumps(it.to_dict(), ensure_ascii=False) + "\n")
         return EXIT_OK
-    if kinds and any(k not in KINDS for k in kinds):
-        return fail(t("cli.quiz_error", lang, error=f"known kinds: {', '.join(KINDS)}"))
     from bot.config import ConfigError, QuizSettings
 
     try:

@@ -55,7 +55,8 @@ class Parser(argparse.ArgumentParser):
     """argparse with a one-line error: what is wrong and where to look, then exit 2."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see: {self.prog} --help)\n")
+        # before the arguments are read there is no language to choose: English, as argparse's own words
+        self.exit(EXIT_USAGE, t("cli.usage_error", "en", prog=self.prog, error=message) + "\n")
 
 
 class VersionAction(argparse.Action):

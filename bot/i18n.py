@@ -324,6 +324,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Kész: minden adatot töröltem, amit a(z) {platform}-felhasználóról tároltam (azonosító: {user}; {rows} rekord).",
     },
     "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
+    "cli.quiz_kinds": {
+        "en": "Cannot make a quiz: unknown kind(s) {bad}; known: {known}.",
+        "hu": "Nem készíthető kvíz: ismeretlen típus: {bad}; ismertek: {known}.",
+    },
+    "cli.usage_error": {"en": "{prog}: {error} (see: {prog} --help)", "hu": "{prog}: {error} (lásd: {prog} --help)"},
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------
     "chat.welcome": {

@@ -228,3 +228,9 @@ def test_terminal_questions_are_not_logged(tmp_path):
     assert run_in(tmp_path, ["ask", "What are the KPIs?"]).returncode == 0
     assert run_in(tmp_path, ["chat"], stdin="What are the KPIs?\n").returncode == 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_unknown_quiz_kind_is_one_line_in_the_quiz_language(tmp_path, json_flag):
+    err = one_clear_line(run_in(tmp_path, ["quiz", *json_flag, "--kinds", "kpi,bogus", "--lang", "hu"]))
+    assert err.startswith("Nem készíthető kvíz: ismeretlen típus: bogus;") and "skill_meaning" in err
