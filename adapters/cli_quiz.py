@@ -63,7 +63,7 @@ def _run_with_store(lang: str, work) -> int:
 
 def cmd_quiz(args) -> int:
     from bot.quiz import KINDS, QuizError, QuizGenerator
-    from bot.quizzes import count_error
+    from bot.limits import count_error
 
     lang = _lang(args)
     problem = count_error(args.count, lang)
@@ -234,7 +234,8 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
 
 def cmd_leaderboard(args) -> int:
     from bot.config import QuizSettings
-    from bot.quizzes import QuizService, limit_error
+    from bot.limits import limit_error
+    from bot.quizzes import QuizService
 
     lang = _lang(args)
     problem = limit_error(args.limit, lang)
@@ -328,8 +329,7 @@ def cmd_health(args) -> int:
 
 
 def register(sub) -> None:
-    from bot.quiz import COUNT_MAX, COUNT_MIN
-    from bot.quizzes import LIMIT_MAX, LIMIT_MIN, PLATFORMS
+    from bot.limits import COUNT_MAX, COUNT_MIN, LIMIT_MAX, LIMIT_MIN, PLATFORMS
 
     lang_help = "language of the quiz and its messages (default: en)"
     q = add_command(sub, "quiz", "play a quiz in the terminal, or print generated items (--json)")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 
-from .quiz import COUNT_MAX, COUNT_MIN, KINDS
+from .limits import COUNT_MAX, COUNT_MIN
+from .quiz import KINDS
 from .record import Record
 
 

@@ -20,7 +20,6 @@ KINDS = (
     "kpi", "deliverable", "task",
 )
 N_OPTIONS = 4
-COUNT_MIN, COUNT_MAX = 1, 50  # questions in one quiz
 # Plausible level sets for distractors (e-CF levels run 1..5).
 _LEVEL_SETS = ((1,), (2,), (3,), (4,), (5,), (1, 2), (2, 3), (3, 4), (4, 5), (2, 3, 4))
 

@@ -13,29 +13,11 @@ from rapidfuzz import fuzz, process
 
 from .config import QuizSettings
 from .i18n import join_list, t
-from .quiz import COUNT_MAX, COUNT_MIN, QuizError, QuizGenerator, QuizItem
+from .limits import count_error, limit_error
+from .quiz import QuizError, QuizGenerator, QuizItem
 from .record import Record
 from .storage import Session
 from .text import clean, fold
-
-
-PLATFORMS = ("cli", "telegram", "discord")
-# How many rows a leaderboard may show (how many questions a quiz may have: bot.quiz).
-LIMIT_MIN, LIMIT_MAX = 1, 100
-
-
-def count_error(count: int | None, lang: str) -> str | None:
-    """Why a requested number of questions cannot be used (None: it can, or none was asked for)."""
-    if count is None or COUNT_MIN <= count <= COUNT_MAX:
-        return None
-    return t("quiz.count_range", lang, lo=COUNT_MIN, hi=COUNT_MAX, count=count)
-
-
-def limit_error(limit: int, lang: str) -> str | None:
-    """Why a leaderboard length cannot be used (None: it can)."""
-    if LIMIT_MIN <= limit <= LIMIT_MAX:
-        return None
-    return t("leaderboard.limit_range", lang, lo=LIMIT_MIN, hi=LIMIT_MAX, limit=limit)
 
 
 class User(Record):

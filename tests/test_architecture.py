@@ -63,3 +63,15 @@ def test_adapter_modules_import_in_one_direction():
 
     for module in graph:
         assert cycle_from(module, [module]) is None, " → ".join(cycle_from(module, [module]))
+
+
+def test_parsing_the_command_line_loads_no_quiz_engine_storage_or_wrapping():
+    """`role-advisor ask` starts fast: building the parser (and its argument bounds) imports neither
+    the quiz engine, the storage, rapidfuzz nor wcwidth (only output to a terminal needs that)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from adapters.cli import build_parser; build_parser().parse_args(['quiz', '--count', '3']); "
+            "print(sorted(m for m in ('bot.quizzes', 'bot.storage', 'rapidfuzz', 'wcwidth', 'aiosqlite') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
