@@ -124,9 +124,13 @@ def test_quiz_menu_redraws_cleanly_when_options_are_wider_than_the_terminal(env,
     assert long_opts, "the test needs an option wider than the terminal"
     term = Term(["quiz", *QUIZ], cols=cols, lines=60, env=env)
     term.wait_for("4. ")
-    for key in (b"\x1b[B", b"\x1b[B", b"\x1b[A", b"\x1b[B", b"\x1b[A"):
+    keys = (b"\x1b[B", b"\x1b[B", b"\x1b[A", b"\x1b[B", b"\x1b[A")  # down, down, up, down, up: option 2
+    for key in keys:
         term.send(key)
         time.sleep(0.15)
+    end = time.time() + 30
+    while term.raw.count(b"\x1b[J") < 1 + len(keys) and time.time() < end:  # the first draw and one per key
+        term._read(0.1)
     term.wait_for("› 2.")
     rows = term.rows()
     starts = _option_rows(rows, 4)
