@@ -9,37 +9,13 @@ import json
 import os
 import sys
 
+from adapters.terminal import (
+    EXIT_OK, EXIT_USAGE, Parser, VersionAction, add_command, add_common, lines, load_advisor, show, utf8_stdio,
+)
 from bot.i18n import t
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-def _utf8_stdio() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(encoding="utf-8", errors="replace")
-        except (AttributeError, ValueError):
-            pass
-
-
-def _lines(stream) -> "iter[str]":
-    """Lines of a byte stream as text; broken UTF-8 is replaced, never fatal."""
-    buf = getattr(stream, "buffer", None)
-    if buf is None:
-        yield from (line.rstrip("\r\n") for line in stream)
-        return
-    for raw in buf:
-        yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
-
-
-def _load(args):
-    from bot import Advisor, KnowledgeError
-
-    try:
-        return Advisor.load(getattr(args, "knowledge", None), getattr(args, "profile", None))
-    except KnowledgeError as exc:
-        print(t("cli.knowledge_error", "en", error=exc), file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
+# The Telegram and Discord adapters load the advisor through this name.
+_load = load_advisor
 
 
 def _lang_arg(value: str | None) -> str | None:
@@ -72,9 +48,9 @@ def _parse_line(line: str) -> tuple[str, str | None]:
 
 
 def cmd_ask(args) -> int:
-    advisor = _load(args)
+    advisor = load_advisor(args)
     lang = _lang_arg(args.lang)
-    questions = [" ".join(args.question)] if args.question else _lines(sys.stdin)
+    questions = [" ".join(args.question)] if args.question else lines(sys.stdin)
     conversations: dict = {}
     for line in questions:
         q, conv = _parse_line(line) if not args.question else (line, None)
@@ -88,14 +64,14 @@ def cmd_ask(args) -> int:
             ans = conversations[conv].ask(q, lang=lang)
         if args.json:
             sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
         else:
-            sys.stdout.write(_plain(advisor, ans) + "\n\n")
-        sys.stdout.flush()
+            show(_plain(advisor, ans) + "\n")
     return EXIT_OK
 
 
 def cmd_chat(args) -> int:
-    advisor = _load(args)
+    advisor = load_advisor(args)
     interactive = sys.stdin.isatty()
     if interactive:
         try:  # arrow keys and history, where the platform has readline
@@ -106,9 +82,9 @@ def cmd_chat(args) -> int:
     ui = fixed or "en"
     conversation = advisor.conversation()
     title = advisor.profile.title.get(ui)
-    print(t("cli.welcome", ui, title=title), flush=True)
+    show(t("cli.welcome", ui, title=title))
     source = (lambda: input("> ")) if interactive else None
-    it = None if interactive else iter(_lines(sys.stdin))
+    it = None if interactive else iter(lines(sys.stdin))
     while True:
         try:
             line = source() if interactive else next(it)
@@ -120,28 +96,30 @@ def cmd_chat(args) -> int:
         text = line.strip()
         if not text:
             continue
+        if not interactive:  # piped: each answer follows its question, as at the prompt
+            print("> " + text, flush=True)
         if text.startswith("/"):
             cmd, _, rest = text.partition(" ")
             cmd = cmd.lower()
             if cmd in ("/quit", "/exit", "/q"):
                 break
             if cmd == "/help":
-                print(t("cli.help", ui), flush=True)
+                show(t("cli.help", ui))
             elif cmd == "/lang":
                 choice = rest.strip().lower()
                 if choice in ("auto", "en", "hu"):
                     fixed = _lang_arg(choice)
                     ui = fixed or ui
-                    print(t("cli.lang_set", ui, choice=choice), flush=True)
+                    show(t("cli.lang_set", ui, choice=choice))
                 else:
-                    print(t("cli.lang_bad", ui), flush=True)
+                    show(t("cli.lang_bad", ui))
             else:
-                print(t("cli.unknown_command", ui, cmd=cmd[:40]), flush=True)
+                show(t("cli.unknown_command", ui, cmd=cmd[:40]))
             continue
         ans = conversation.ask(text, lang=fixed)
         ui = ans.lang
-        print(_plain(advisor, ans) + "\n", flush=True)
-    print(t("cli.bye", ui), flush=True)
+        show(_plain(advisor, ans) + "\n")
+    show(t("cli.bye", ui))
     return EXIT_OK
 
 
@@ -169,61 +147,57 @@ def cmd_validate(args) -> int:
 def cmd_export(args) -> int:
     from bot.export import to_markdown
 
-    advisor = _load(args)
+    advisor = load_advisor(args)
     langs = ("en", "hu") if args.lang in (None, "both", "auto") else (args.lang,)
     sys.stdout.write(to_markdown(advisor.profile, langs))
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="role-advisor",
         description="Answers questions about an e-CF role profile (Online Community Manager), in English and Hungarian.",
     )
+    p.add_argument("--version", action=VersionAction, help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    lang_help = "answer language: auto (the question's, default), en or hu"
 
-    def common(sp):
-        sp.add_argument("--profile", metavar="ID", help="profile id (default: online-community-manager)")
-        sp.add_argument(
-            "--knowledge", metavar="PATH", help="knowledge file or directory (default: $ROLE_ADVISOR_KNOWLEDGE or the shipped one)"
-        )
-
-    a = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
+    a = add_command(sub, "ask", "answer questions (arguments, or one per line on stdin)")
     a.add_argument("question", nargs="*", help="the question; without it, read stdin line by line")
     a.add_argument("--json", action="store_true", help="one JSON object per answer")
-    a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help="answer language (default: the question's)")
-    common(a)
+    a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
+    add_common(a)
     a.set_defaults(func=cmd_ask)
 
-    c = sub.add_parser("chat", help="interactive chat in the terminal (also works piped)")
-    c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto")
-    common(c)
+    c = add_command(sub, "chat", "interactive chat in the terminal; follow-ups use the conversation so far (also works piped)")
+    c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
+    add_common(c)
     c.set_defaults(func=cmd_chat)
 
-    v = sub.add_parser("validate", help="check knowledge files; exit 2 when one is invalid")
+    v = add_command(sub, "validate", "check knowledge files; exit 2 when one is invalid")
     v.add_argument("path", nargs="?", help="file or directory (default: the knowledge directory)")
     v.set_defaults(func=cmd_validate)
 
-    e = sub.add_parser("export", help="the profile as a wiki page")
-    e.add_argument("--format", choices=("markdown",), default="markdown")
-    e.add_argument("--lang", choices=("both", "en", "hu"), default="both")
-    common(e)
+    e = add_command(sub, "export", "the profile as a wiki page")
+    e.add_argument("--format", choices=("markdown",), default="markdown", help="output format (markdown, the default)")
+    e.add_argument("--lang", choices=("both", "en", "hu"), default="both", help="edition(s) to export: both (default), en or hu")
+    add_common(e)
     e.set_defaults(func=cmd_export)
 
     from adapters import cli_quiz  # quiz, leaderboard and forget
 
-    cli_quiz.register(sub, common)
+    cli_quiz.register(sub)
 
-    tg = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
+    tg = add_command(sub, "telegram", "run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
     tg.add_argument("--webhook", metavar="URL", help="webhook mode: the public HTTPS URL Telegram posts to")
     tg.add_argument("--listen", default="127.0.0.1", help="webhook mode: address to listen on (default 127.0.0.1)")
     tg.add_argument("--port", type=int, default=8443, help="webhook mode: port to listen on (default 8443)")
     tg.add_argument("--url-path", default="telegram", help="webhook mode: path of the webhook (default telegram)")
-    common(tg)
+    add_common(tg)
     tg.set_defaults(func=cmd_telegram)
 
-    dc = sub.add_parser("discord", help="run the Discord bot (DISCORD_BOT_TOKEN)")
-    common(dc)
+    dc = add_command(sub, "discord", "run the Discord bot (DISCORD_BOT_TOKEN)")
+    add_common(dc)
     dc.set_defaults(func=cmd_discord)
     return p
 
@@ -250,7 +224,7 @@ def cmd_discord(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    _utf8_stdio()
+    utf8_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from .limits import COUNT_MAX, COUNT_MIN
 from .quiz import KINDS
 from .record import Record
 
@@ -74,10 +75,10 @@ class QuizSettings(Record):
         env = os.environ if env is None else env
         d = cls._defaults
         return cls(
-            quiz_count=_int(env, "ROLE_ADVISOR_QUIZ_COUNT", d["quiz_count"], 1, 50),
+            quiz_count=_int(env, "ROLE_ADVISOR_QUIZ_COUNT", d["quiz_count"], COUNT_MIN, COUNT_MAX),
             quiz_kinds=_kinds(env, "ROLE_ADVISOR_QUIZ_KINDS", d["quiz_kinds"]),
             pass_mark=_float(env, "ROLE_ADVISOR_QUIZ_PASS_MARK", d["pass_mark"], 0.0, 1.0),
-            onboarding_count=_int(env, "ROLE_ADVISOR_ONBOARDING_COUNT", d["onboarding_count"], 1, 50),
+            onboarding_count=_int(env, "ROLE_ADVISOR_ONBOARDING_COUNT", d["onboarding_count"], COUNT_MIN, COUNT_MAX),
             onboarding_kinds=_kinds(env, "ROLE_ADVISOR_ONBOARDING_KINDS", d["onboarding_kinds"]),
             onboarding_pass_mark=_float(env, "ROLE_ADVISOR_ONBOARDING_PASS_MARK", d["onboarding_pass_mark"], 0.0, 1.0),
             onboarding_cooldown=_int(env, "ROLE_ADVISOR_ONBOARDING_COOLDOWN", d["onboarding_cooldown"], 0, 30 * 86400),

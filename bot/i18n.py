@@ -236,8 +236,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "A kvíz {minutes} perc válasz nélkül lejárt. Újat a /quiz paranccsal indíthatsz.",
     },
     "quiz.bad_choice": {
-        "en": "Please answer with a number from 1 to {n}, or the text of an option.",
-        "hu": "Kérlek, 1 és {n} közötti számmal vagy egy válasz szövegével felelj.",
+        "en": "Please answer with a number from 1 to {n}, a letter from a to {letter}, or the text of an option.",
+        "hu": "Kérlek, 1 és {n} közötti számmal, a–{letter} betűvel vagy egy válasz szövegével felelj.",
     },
     "quiz.already_answered": {"en": "That question was already answered.", "hu": "Erre a kérdésre már válaszoltál."},
     "quiz.onboarding_intro": {
@@ -253,6 +253,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You can retake the onboarding quiz in {minutes} minutes.",
         "hu": "A bevezető kvízt {minutes} perc múlva próbálhatod újra.",
     },
+    "quiz.retry_now": {
+        "en": "You can retake the onboarding quiz right away.",
+        "hu": "A bevezető kvízt most rögtön újra kitöltheted.",
+    },
+    "quiz.count_range": {
+        "en": "A quiz has {lo} to {hi} questions, not {count}.",
+        "hu": "A kérdések száma {lo} és {hi} között lehet (nem {count}).",
+    },
+    "quiz.stopped": {
+        "en": "Quiz stopped after {answered} of {total} questions: {score}/{answered} right ({percent}%).",
+        "hu": "A kvízt leállítottad a(z) {total} kérdésből {answered} megválaszolása után: {score}/{answered} helyes ({percent}%).",
+    },
+    "quiz.stopped_none": {
+        "en": "Quiz stopped before the first of its {total} questions was answered.",
+        "hu": "A kvízt leállítottad, mielőtt a(z) {total} kérdés közül egyre is válaszoltál volna.",
+    },
     "quiz.onboarding_passed": {
         "en": "🎉 Onboarding passed — welcome to the community!",
         "hu": "🎉 Sikeres bevezető kvíz — üdv a közösségben!",
@@ -263,14 +279,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{rank}. {name} — {points} right answers in {quizzes} quizzes",
         "hu": "{rank}. {name} — {points} helyes válasz, {quizzes} kvíz",
     },
+    "leaderboard.limit_range": {
+        "en": "A leaderboard shows {lo} to {hi} rows, not {limit}.",
+        "hu": "A ranglista sorainak száma {lo} és {hi} között lehet (nem {limit}).",
+    },
     "leaderboard.empty": {"en": "No quiz answers yet.", "hu": "Még nincs kvízválasz."},
     "forget.done": {
         "en": "Done: everything stored about you here has been deleted ({rows} records).",
         "hu": "Kész: minden rólad tárolt adatot töröltem ({rows} rekord).",
     },
-    "cli.quiz_choose": {"en": "Your answer (1-{n}, q to stop): ", "hu": "A válaszod (1-{n}, q: kilépés): "},
-    "cli.quiz_keys": {"en": "(↑/↓ and Enter, or 1-4; q to stop)", "hu": "(↑/↓ és Enter, vagy 1-4; q: kilépés)"},
+    "cli.quiz_choose": {
+        "en": "Your answer (1-{n}, a-{letter} or its text; q stops with your score so far): ",
+        "hu": "A válaszod (1-{n}, a-{letter} vagy a szövege; q: kilépés az eddigi eredménnyel): ",
+    },
+    "cli.quiz_keys": {
+        "en": "(↑/↓ and Enter, 1-{n} or a-{letter}; q stops with your score so far)",
+        "hu": "(↑/↓ és Enter, 1-{n} vagy a-{letter}; q: kilépés az eddigi eredménnyel)",
+    },
+    "cli.forget_confirm_self": {
+        "en": "Delete everything stored about you here ({rows} records)? [y/N] ",
+        "hu": "Töröljem az összes rólad tárolt adatot ({rows} rekord)? [i/N] ",
+    },
+    "cli.forget_confirm_other": {
+        "en": "Delete everything stored about {platform} user {user} ({rows} records)? [y/N] ",
+        "hu": "Töröljem az összes adatot, amit a(z) {platform}-felhasználóról tárolok (azonosító: {user}; {rows} rekord)? [i/N] ",
+    },
+    "cli.yes_words": {"en": "y,yes", "hu": "i,igen,y,yes"},
+    "cli.forget_kept": {"en": "Nothing was deleted.", "hu": "Semmit sem töröltem."},
+    "cli.forget_needs_yes": {
+        "en": "forget deletes data and asks first; with no terminal to ask at, confirm with --yes.",
+        "hu": "A forget adatot töröl, és előbb rákérdez; ha nincs terminál, ahol kérdezhetne, erősítsd meg a --yes kapcsolóval.",
+    },
+    "cli.forget_needs_user": {
+        "en": "forget --platform {platform} needs --user ID (the {platform} user id).",
+        "hu": "A forget --platform {platform} mellé --user ID is kell (a(z) {platform}-felhasználó azonosítója).",
+    },
+    "forget.nothing": {"en": "Nothing is stored about you here.", "hu": "Itt semmit sem tárolok rólad."},
+    "forget.nothing_other": {
+        "en": "Nothing is stored about {platform} user {user}.",
+        "hu": "A(z) {platform}-felhasználóról semmit sem tárolok (azonosító: {user}).",
+    },
+    "forget.done_other": {
+        "en": "Done: everything stored about {platform} user {user} has been deleted ({rows} records).",
+        "hu": "Kész: minden adatot töröltem, amit a(z) {platform}-felhasználóról tároltam (azonosító: {user}; {rows} rekord).",
+    },
     "cli.quiz_error": {"en": "Cannot make a quiz: {error}", "hu": "Nem készíthető kvíz: {error}"},
+    "cli.quiz_kinds": {
+        "en": "Cannot make a quiz: unknown kind(s) {bad}; known: {known}.",
+        "hu": "Nem készíthető kvíz: ismeretlen típus: {bad}; ismertek: {known}.",
+    },
+    "cli.usage_error": {"en": "{prog}: {error} (see: {prog} --help)", "hu": "{prog}: {error} (lásd: {prog} --help)"},
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------
     "chat.welcome": {

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from .config import QuizSettings
 from .i18n import join_list, t
+from .limits import count_error, limit_error
 from .quiz import QuizError, QuizGenerator, QuizItem
 from .record import Record
 from .storage import Session
@@ -42,7 +43,11 @@ class QuizView(Record):
 
 
 class Final(Record):
-    __slots__ = ("score", "total", "passed", "pass_mark", "onboarding", "newly_passed", "weak_topics", "text")
+    """The result of a finished quiz. retry_after: for a failed onboarding, seconds until it may be
+    taken again (0: at once); None otherwise."""
+
+    __slots__ = ("score", "total", "passed", "pass_mark", "onboarding", "newly_passed", "weak_topics", "text", "retry_after")
+    _defaults = {"retry_after": None}
 
 
 class Step(Record):
@@ -57,8 +62,26 @@ class Step(Record):
     _defaults = {"message": None, "correct": None, "feedback": None, "next": None, "final": None}
 
 
+OPTION_LETTERS = "abcd"
+
+
+def option_letter(n: int) -> str:
+    """The letter of the ``n``-th option (1-based): 1 → a, 4 → d."""
+    return OPTION_LETTERS[n - 1]
+
+
+def option_key(item: QuizItem, key: str) -> int | None:
+    """An option index from one key pressed: its number (1-4) or its letter (a-d); else None."""
+    key = key.lower()
+    if len(key) == 1 and key.isdigit() and 1 <= int(key) <= len(item.options):
+        return int(key) - 1
+    if len(key) == 1 and key in OPTION_LETTERS[: len(item.options)]:
+        return OPTION_LETTERS.index(key)
+    return None
+
+
 def parse_choice(item: QuizItem, choice) -> int | None:
-    """An option index from a button (int, 0-based), a typed number (1-based) or option text."""
+    """An option index from a button (int, 0-based), a typed number (1-based), letter or option text."""
     if isinstance(choice, bool):
         return None
     if isinstance(choice, int):
@@ -67,8 +90,8 @@ def parse_choice(item: QuizItem, choice) -> int | None:
     if text.isdigit():
         n = int(text)
         return n - 1 if 1 <= n <= len(item.options) else None
-    if len(text) == 1 and text.lower() in "abcd"[: len(item.options)]:
-        return "abcd".index(text.lower())
+    if len(text) == 1 and text.lower() in OPTION_LETTERS[: len(item.options)]:
+        return OPTION_LETTERS.index(text.lower())
     if not text:
         return None
     folded = [fold(o) for o in item.options]
@@ -76,6 +99,11 @@ def parse_choice(item: QuizItem, choice) -> int | None:
         return folded.index(fold(text))
     best = process.extractOne(fold(text), folded, scorer=fuzz.WRatio, score_cutoff=88)
     return best[2] if best else None
+
+
+def _minutes(seconds: float) -> int:
+    """Whole minutes to wait, rounded up, at least 1."""
+    return max(1, -(-int(seconds) // 60))
 
 
 class QuizService:
@@ -95,6 +123,9 @@ class QuizService:
         now = self.clock()
         role = self.advisor.profile.title.get(lang)
         await self.storage.touch_user(user.platform, user.user_id, now, user.name)
+        problem = count_error(count, lang)
+        if problem:
+            return Step(False, problem)
         if onboarding:
             if await self.storage.has_passed(user.platform, community, user.user_id):
                 return Step(False, t("quiz.onboarding_done", lang))
@@ -102,11 +133,11 @@ class QuizService:
             if last is not None and not last.passed and s.onboarding_cooldown:
                 wait = last.finished_at + s.onboarding_cooldown - now
                 if wait > 0:
-                    return Step(False, t("quiz.cooldown", lang, minutes=max(1, round(wait / 60))))
-            count = count or s.onboarding_count
+                    return Step(False, t("quiz.cooldown", lang, minutes=_minutes(wait)))
+            count = count if count is not None else s.onboarding_count
             kinds = kinds or list(s.onboarding_kinds)
         else:
-            count = count or s.quiz_count
+            count = count if count is not None else s.quiz_count
             kinds = kinds or list(s.quiz_kinds)
         rng = random.Random(seed if seed is not None else secrets.randbits(64))
         try:
@@ -145,7 +176,7 @@ class QuizService:
         item = QuizItem.from_dict(sess.items[sess.answered])
         chosen = parse_choice(item, choice)
         if chosen is None:
-            return Step(False, t("quiz.bad_choice", lang, n=len(item.options)), next=self._view(sess))
+            return Step(False, t("quiz.bad_choice", lang, n=len(item.options), letter=option_letter(len(item.options))), next=self._view(sess))
         correct = chosen == item.answer
         now = self.clock()
         if not await self.storage.record_answer(sess.id, sess.answered, chosen, correct, now):
@@ -176,12 +207,37 @@ class QuizService:
         lines.append(t("quiz.passed" if passed else "quiz.failed", lang, mark=round(100 * mark)))
         if sess.onboarding and newly:
             lines.append(t("quiz.onboarding_passed", lang))
+        retry_after = None
+        if sess.onboarding and not passed:
+            retry_after = s.onboarding_cooldown
+            lines.append(t("quiz.cooldown", lang, minutes=_minutes(retry_after)) if retry_after
+                         else t("quiz.retry_now", lang))
+        lines.append(self._review(weak, lang) if weak else t("quiz.perfect", lang))
+        return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines), retry_after)
+
+    async def stop(self, user: User) -> Step:
+        """End the user's quiz before its last question: the partial score, and what to review."""
+        sess = await self._live_session(user)
+        if isinstance(sess, str):  # it had timed out already: the message says so
+            return Step(False, sess)
+        if sess is None:
+            return Step(False, t("quiz.none_active", "en"))
+        answers = await self.storage.answers(sess.id)
+        await self.storage.finish_session(sess.id, "stopped", None, self.clock())
+        lang = sess.lang
+        if not answers:
+            return Step(True, t("quiz.stopped_none", lang, total=sess.total))
+        score = sum(1 for _, _, ok in answers if ok)
+        lines = [t("quiz.stopped", lang, score=score, answered=len(answers), total=sess.total,
+                   percent=round(100 * score / len(answers)))]
+        weak = list(dict.fromkeys(sess.items[i]["topic"] for i, _, ok in answers if not ok))
         if weak:
-            labels = [self.advisor.topic_label(tp, lang) for tp in weak]
-            lines.append(t("quiz.review", lang, topics=join_list(labels, lang), example=self._example(weak[0], lang)))
-        else:
-            lines.append(t("quiz.perfect", lang))
-        return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines))
+            lines.append(self._review(weak, lang))
+        return Step(True, "\n".join(lines))
+
+    def _review(self, weak: list[str], lang: str) -> str:
+        labels = [self.advisor.topic_label(tp, lang) for tp in weak]
+        return t("quiz.review", lang, topics=join_list(labels, lang), example=self._example(weak[0], lang))
 
     def _example(self, topic: str, lang: str) -> str:
         kind, _, key = topic.partition(":")
@@ -211,6 +267,8 @@ class QuizService:
     # -- leaderboards and privacy ---------------------------------------------------------------
     async def leaderboard_text(self, lang: str, platform: str | None = None, community: str | None = None,
                                limit: int = 10, names: dict | None = None) -> str:
+        if limit_error(limit, lang):
+            raise ValueError(limit_error(limit, lang))
         rows = await self.storage.leaderboard(platform, community, limit)
         scope = community if community is not None else t("leaderboard.overall", lang)
         lines = [t("leaderboard.title", lang, scope=scope)]

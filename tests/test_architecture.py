@@ -30,3 +30,48 @@ def test_catalogue_is_bilingual_with_same_placeholders():
         assert set(entry) == {"en", "hu"}, key
         assert entry["en"].strip() and entry["hu"].strip(), key
         assert _fields(entry["en"]) == _fields(entry["hu"]), key
+
+
+def _adapter_imports(path: pathlib.Path) -> set[str]:
+    """The adapters.* modules a file imports anywhere in it (function-level imports too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("adapters.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "adapters":
+                found |= {f"adapters.{a.name}" for a in node.names}
+            elif node.module.startswith("adapters."):
+                found.add(node.module)
+    return found
+
+
+def test_adapter_modules_import_in_one_direction():
+    """No circle among the adapters' modules: the terminal's cli imports cli_quiz, never back."""
+    graph = {f"adapters.{f.stem}": _adapter_imports(f) for f in (ROOT / "adapters").glob("*.py")}
+    assert "adapters.cli_quiz" in graph["adapters.cli"]
+    assert "adapters.cli" not in graph["adapters.cli_quiz"]
+
+    def cycle_from(node, path):
+        for nxt in graph.get(node, ()):
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            found = cycle_from(nxt, path + [nxt])
+            if found:
+                return found
+        return None
+
+    for module in graph:
+        assert cycle_from(module, [module]) is None, " → ".join(cycle_from(module, [module]))
+
+
+def test_parsing_the_command_line_loads_no_quiz_engine_storage_or_wrapping():
+    """`role-advisor ask` starts fast: building the parser (and its argument bounds) imports neither
+    the quiz engine, the storage, rapidfuzz nor wcwidth (only output to a terminal needs that)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from adapters.cli import build_parser; build_parser().parse_args(['quiz', '--count', '3']); "
+            "print(sorted(m for m in ('bot.quizzes', 'bot.storage', 'rapidfuzz', 'wcwidth', 'aiosqlite') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

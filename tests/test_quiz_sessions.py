@@ -111,6 +111,8 @@ async def test_onboarding_pass_recorded_cooldown_and_once(advisor, store):
         step = await svc.answer(u, (view.item.answer + 1) % len(view.item.options))
         view = step.next
     assert step.final.passed is False and step.final.newly_passed is False
+    # the result itself says when the onboarding can be taken again
+    assert step.final.retry_after == 3600 and "retake the onboarding quiz in 60 minutes" in step.final.text
     refused = await svc.start(u, "guild-1", "en", onboarding=True)
     assert not refused.accepted and "60 minutes" in refused.message
     clock.t += 3601
@@ -124,6 +126,48 @@ async def test_onboarding_pass_recorded_cooldown_and_once(advisor, store):
     assert not await store.has_passed("discord", "guild-2", "42")
     again = await svc.start(u, "guild-1", "en", onboarding=True)
     assert not again.accepted and "already passed" in again.message
+
+
+async def test_failed_onboarding_without_cooldown_says_retry_now(advisor, store):
+    svc = service(advisor, store, onboarding_count=2, onboarding_pass_mark=1.0, onboarding_cooldown=0)
+    u = User("telegram", "77")
+    view = (await svc.start(u, "c", "hu", onboarding=True, seed=5)).next
+    while view:
+        step = await svc.answer(u, (view.item.answer + 1) % len(view.item.options))
+        view = step.next
+    assert step.final.retry_after == 0 and "most rögtön újra" in step.final.text
+    assert (await svc.start(u, "c", "hu", onboarding=True)).accepted
+
+
+async def test_question_count_outside_1_to_50_is_refused(advisor, store):
+    svc = service(advisor, store, quiz_count=5)
+    u = User("cli", "counter")
+    for bad in (0, -1, 51, 100):
+        step = await svc.start(u, "local", "en", count=bad)
+        assert not step.accepted and step.next is None and "1 to 50" in step.message and str(bad) in step.message
+    assert await store.active_session("cli", "counter") is None
+    assert (await svc.start(u, "local", "en")).next.total == 5  # no count: the configured one
+    assert (await svc.start(u, "local", "en", count=50)).next.total == 50
+    hu = await svc.start(u, "local", "hu", count=0, onboarding=True)
+    assert not hu.accepted and "1 és 50 között" in hu.message
+
+
+async def test_stopping_a_quiz_gives_the_partial_score(advisor, store):
+    svc = service(advisor, store)
+    u = User("cli", "quitter")
+    view = (await svc.start(u, "local", "en", count=5, seed=8)).next
+    view = (await svc.answer(u, view.item.answer)).next  # right
+    view = (await svc.answer(u, view.item.answer)).next  # right
+    wrong_topic = view.item.topic
+    await svc.answer(u, (view.item.answer + 1) % len(view.item.options))  # wrong
+    stopped = await svc.stop(u)
+    assert stopped.accepted and "stopped after 3 of 5 questions: 2/3 right (67%)" in stopped.message
+    assert advisor.topic_label(wrong_topic, "en") in stopped.message  # what to review
+    assert await store.active_session("cli", "quitter") is None
+    assert not (await svc.stop(u)).accepted  # nothing left to stop
+    await svc.start(u, "local", "hu", count=3, seed=1)
+    none = await svc.stop(u)
+    assert none.accepted and "mielőtt a 3 kérdés" in none.message
 
 
 async def test_leaderboards_per_community_and_overall(advisor, store):
@@ -276,10 +320,10 @@ def test_cli_quiz_played_in_terminal_and_leaderboard(tmp_path):
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "Question 1/3" in out.stdout and "Question 3/3" in out.stdout and "Quiz finished" in out.stdout
-    assert "number from 1 to" in out.stdout
+    assert "number from 1 to" in out.stdout and "a letter from a to" in out.stdout
     lb = subprocess.run(cli_cmd() + ["leaderboard", "--lang", "hu"], capture_output=True, text=True, timeout=120, env=env)
     assert lb.returncode == 0 and "Ranglista" in lb.stdout and "kvíz" in lb.stdout
-    fg = subprocess.run(cli_cmd() + ["forget"], capture_output=True, text=True, timeout=120, env=env)
+    fg = subprocess.run(cli_cmd() + ["forget", "--yes"], capture_output=True, text=True, timeout=120, env=env)
     assert fg.returncode == 0 and "deleted" in fg.stdout
 
 
