@@ -249,6 +249,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You have already passed the onboarding quiz here.",
         "hu": "Itt már teljesítetted a bevezető kvízt.",
     },
+    "quiz.onboarding_fixed": {
+        "en": "The onboarding quiz always has the community's {count} questions and kinds: start it without --count or --kinds.",
+        "hu": "A bevezető kvíz mindig a közösség által beállított {count} kérdésből áll: indítsd --count és --kinds nélkül.",
+    },
     "quiz.cooldown": {
         "en": "You can retake the onboarding quiz in {minutes} minutes.",
         "hu": "A bevezető kvízt {minutes} perc múlva próbálhatod újra.",

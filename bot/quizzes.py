@@ -134,8 +134,11 @@ class QuizService:
                 wait = last.finished_at + s.onboarding_cooldown - now
                 if wait > 0:
                     return Step(False, t("quiz.cooldown", lang, minutes=_minutes(wait)))
-            count = count if count is not None else s.onboarding_count
-            kinds = kinds or list(s.onboarding_kinds)
+            # the community's settings decide what passing onboarding takes: a caller cannot make it
+            # shorter or easier (``quiz --onboarding --count 1``)
+            if (count is not None and count != s.onboarding_count) or (kinds and list(kinds) != list(s.onboarding_kinds)):
+                return Step(False, t("quiz.onboarding_fixed", lang, count=s.onboarding_count))
+            count, kinds = s.onboarding_count, list(s.onboarding_kinds)
         else:
             count = count if count is not None else s.quiz_count
             kinds = kinds or list(s.quiz_kinds)

@@ -124,12 +124,19 @@ def test_failed_onboarding_says_when_to_retry(tmp_path):
     args = ["--count", "2", "--seed", "3", "--kinds", "kpi"]
     items = [json.loads(l) for l in run_in(tmp_path, ["quiz", "--json", *args]).stdout.splitlines()]
     wrong = "".join(f"{(it['answer'] + 1) % len(it['options']) + 1}\n" for it in items)
-    env = {"ROLE_ADVISOR_ONBOARDING_COOLDOWN": "1800"}
-    r = run_in(tmp_path, ["quiz", "--onboarding", *args], stdin=wrong, **env)
+    # the onboarding quiz's length and kinds are the community's settings, not options
+    env = {"ROLE_ADVISOR_ONBOARDING_COOLDOWN": "1800", "ROLE_ADVISOR_ONBOARDING_COUNT": "2",
+           "ROLE_ADVISOR_ONBOARDING_KINDS": "kpi"}
+    r = run_in(tmp_path, ["quiz", "--onboarding", "--seed", "3"], stdin=wrong, **env)
     assert r.returncode == 0 and "Not passed yet" in r.stdout
     assert "You can retake the onboarding quiz in 30 minutes." in r.stdout
-    again = run_in(tmp_path, ["quiz", "--onboarding", "--lang", "hu", *args], stdin=wrong, **env)
+    again = run_in(tmp_path, ["quiz", "--onboarding", "--lang", "hu", "--seed", "3"], stdin=wrong, **env)
     assert "30 perc múlva próbálhatod újra" in one_clear_line(again)
+
+
+def test_onboarding_cannot_be_shortened_from_the_command_line(tmp_path):
+    r = run_in(tmp_path, ["quiz", "--onboarding", "--count", "1"], stdin="1\n")
+    assert r.returncode == 2 and "always has the community's 5 questions" in one_clear_line(r)
 
 
 async def _seed_user(tmp_path, platform, user):

@@ -152,6 +152,17 @@ async def test_question_count_outside_1_to_50_is_refused(advisor, store):
     assert not hu.accepted and "1 és 50 között" in hu.message
 
 
+async def test_onboarding_cannot_be_made_shorter_or_easier(advisor, store):
+    svc = service(advisor, store, onboarding_count=5)
+    u = User("cli", "shortcut")
+    for kw in ({"count": 1}, {"kinds": ["competence_code"]}):
+        step = await svc.start(u, "local", "en", onboarding=True, **kw)
+        assert not step.accepted and "5 questions" in step.message, kw
+    assert await store.active_session("cli", "shortcut") is None
+    assert (await svc.start(u, "local", "en", onboarding=True)).next.total == 5
+    assert (await svc.start(User("cli", "same"), "local", "en", onboarding=True, count=5)).accepted
+
+
 async def test_stopping_a_quiz_gives_the_partial_score(advisor, store):
     svc = service(advisor, store)
     u = User("cli", "quitter")
