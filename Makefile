@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXTRAS ?= dev,telegram,discord,postgresql
 
-.PHONY: run test install dev bench eval clean FORCE
+.PHONY: run test test-peers install dev bench eval clean FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(BIN)/role-advisor chat
 
-test: $(VENV)/.installed-dev
+# The tests start headless Chromium and PostgreSQL on 127.0.0.1: checked first (installed as root with
+# apt-get, else one line saying what to install), so none of their tests is skipped or fails late.
+test-peers:
+	@sh tools/test-peers.sh
+
+test: test-peers $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for tests and benchmarks: initdb into a temporary
 directory, start on a free port, stop and delete at the end. Uses the distribution's binaries
-(.ci/run installs them); as root, the server runs as the 'postgres' user."""
+(`make test` installs them as root); as root, the server runs as the 'postgres' user."""
 from __future__ import annotations
 
 import glob
