@@ -18,7 +18,7 @@ from telegram import (
     InputTextMessageContent, Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
     ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
@@ -471,22 +471,6 @@ class TelegramAdapter:
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 
-class _RedactToken(logging.Filter):
-    """Last line of defence: no log record ever carries the token."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            msg = record.getMessage()
-            if self.token in msg:
-                record.msg = msg.replace(self.token, "<token>")
-                record.args = ()
-        return True
-
-
 def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
                       max_retries: int = 3, max_rate: float | None = None) -> Application:
     """The python-telegram-bot Application with every handler, not yet started."""
@@ -566,8 +550,24 @@ def read_token(env=None) -> tuple[str | None, str | None]:
     return token, None
 
 
+def _api_host(base_url: str) -> str:
+    """Host (and port) of the Bot API, for messages: never the path, where the token goes."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+        return parts.hostname + (f":{parts.port}" if parts.port else "")
+    except (TypeError, ValueError):
+        return "the configured TELEGRAM_API_BASE_URL"
+
+
 def main(args) -> int:
-    """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``."""
+    """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``.
+
+    Every fatal condition ends in one line on stderr and a non-zero exit: 2 for the configuration,
+    1 when Telegram or the database cannot be reached. No secret is ever in the output."""
+    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging
+
     token, problem = read_token()
     if problem:
         print(problem, file=sys.stderr)
@@ -576,12 +576,13 @@ def main(args) -> int:
     if args.webhook and not SECRET_RE.match(secret):
         print(t("webhook.secret_missing", "en"), file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):  # they log request URLs, which contain the token
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = _RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    try:
+        level = log_level(args)
+    except LogLevelError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    secrets = [token, secret, *database_secrets()]
+    setup_logging(level, secrets)
 
     from adapters.cli import _load
     from bot.config import ConfigError
@@ -602,8 +603,24 @@ def main(args) -> int:
                             secret_token=secret, allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except TelegramError as exc:  # e.g. the token was refused: say so without printing it
-        error = f"{type(exc).__name__}: {str(exc).replace(token, '<token>')}"
-        print(t("err.telegram_refused", "en", error=error), file=sys.stderr)
+    except InvalidToken:
+        fatal(t("err.telegram_token_refused", "en", var=TOKEN_ENV), secrets)
+        return 2
+    except NetworkError as exc:  # no route, DNS, refused, timed out: one line, not the library's traceback
+        fatal(t("err.telegram_unreachable", "en", host=_api_host(base_url), error=_short(exc)), secrets)
+        return 1
+    except TelegramError as exc:
+        fatal(t("err.telegram_refused", "en", error=_short(exc)), secrets)
+        return 1
+    except StorageError as exc:
+        fatal(str(exc), secrets)
+        return 1
+    except OSError as exc:  # e.g. the webhook port is taken
+        fatal(t("err.telegram_listen", "en", error=_short(exc)), secrets)
         return 1
     return 0
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
