@@ -573,6 +573,9 @@ def main(args) -> int:
         print(problem, file=sys.stderr)
         return 2
     secret = os.environ.get(SECRET_ENV, "").strip()
+    if args.webhook is not None and not args.webhook.strip():  # e.g. compose's ${TELEGRAM_WEBHOOK_URL:-} unset
+        print(t("webhook.url_missing", "en"), file=sys.stderr)
+        return 2
     if args.webhook and not SECRET_RE.match(secret):
         print(t("webhook.secret_missing", "en"), file=sys.stderr)
         return 2

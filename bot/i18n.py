@@ -437,6 +437,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Telegram refused to start: {error}",
         "hu": "A Telegram nem engedte elindulni a botot: {error}",
     },
+    "webhook.url_missing": {
+        "en": "--webhook was given an empty URL: pass the public HTTPS address Telegram posts to (TELEGRAM_WEBHOOK_URL in docker-compose's .env).",
+        "hu": "A --webhook üres címet kapott: add meg a nyilvános HTTPS címet, ahová a Telegram küld (docker-compose .env-jében TELEGRAM_WEBHOOK_URL).",
+    },
     "err.telegram_token_refused": {
         "en": "Telegram refused the token in {var} (not printed): check it with @BotFather.",
         "hu": "A Telegram elutasította a(z) {var} tokent (nem íródik ki): ellenőrizd a @BotFather-nél.",

@@ -140,3 +140,11 @@ def test_discord_stops_within_2_s_of_sigterm(tmp_path):
         server.close()
     assert p.returncode == 0 and took < 2.0, (took, err)
     assert "Traceback" not in err and "Event loop is closed" not in err and "stopping (signal received)" in err
+
+
+def test_telegram_webhook_with_an_empty_url_stops_with_one_line():
+    """compose passes ${TELEGRAM_WEBHOOK_URL:-}: unset, it must not fall back to long polling."""
+    r = subprocess.run(cli_cmd() + ["telegram", "--webhook", ""], capture_output=True, text=True, timeout=60,
+                       env=_env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_WEBHOOK_SECRET="hook-secret-123"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "TELEGRAM_WEBHOOK_URL" in r.stderr
+    assert TG_TOKEN not in r.stderr
