@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXTRAS ?= dev,telegram,discord,postgresql
 
-.PHONY: run test test-peers install dev bench eval clean FORCE
+.PHONY: run test test-peers container-test install dev bench eval clean FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test-peers:
 
 test: test-peers $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# The image and the compose stack for real (tests/container/stack.py): a Docker engine (the running
+# one, else ../shared/tools/docker-standins.sh up … down), root, and the docker-compose command.
+container-test: $(VENV)/.installed-dev
+	$(BIN)/python tests/container/stack.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ask.py
