@@ -628,7 +628,9 @@ def main(args) -> int:
 
     import aiohttp
 
-    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging
+    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging, stop_on_sigterm
+
+    stop_on_sigterm()
 
     token = (os.environ.get(TOKEN_ENV) or "").strip()
     if not token:

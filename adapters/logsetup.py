@@ -100,3 +100,15 @@ def setup_logging(level: int, secrets=()) -> logging.Handler:
 def fatal(message: str, secrets=()) -> None:
     """The one line for a fatal condition, in the log format (time, level), on stderr."""
     logging.getLogger("role_advisor").critical(redact(message, secrets))
+
+
+def stop_on_sigterm() -> None:
+    """From now until the bot's own handlers take over, SIGTERM ends the process like Ctrl-C (exit
+    130). A container's PID 1 has no default action for SIGTERM: without this, `docker stop` during
+    the first second (imports, loading the knowledge base) would wait its 10 s and kill."""
+    import signal
+
+    def _term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)

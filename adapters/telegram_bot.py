@@ -561,12 +561,63 @@ def _api_host(base_url: str) -> str:
         return "the configured TELEGRAM_API_BASE_URL"
 
 
+async def _serve(app: Application, args, secret: str) -> None:
+    """What ``run_polling``/``run_webhook`` do, but a stop signal at any moment of the start-up cancels
+    it before the shutdown runs: PTB's runners leave an interrupted start-up (``post_init``, with the
+    storage half open) running while they shut down and close the loop, which is where the
+    intermittent "Event loop is closed" and never-retrieved task tracebacks came from. Runs until
+    SIGTERM/SIGINT (a container's ``docker stop``), then stops polling or the webhook server, lets
+    the updates in hand finish, and closes the storage."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+
+    async def start() -> None:
+        await app.initialize()
+        await app.post_init(app)
+        if args.webhook:
+            await app.updater.start_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
+                                            webhook_url=args.webhook, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await app.start()
+
+    starting = asyncio.create_task(start())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a start-up failure ends here, after the clean-up below
+            log.info("running (%s)", "webhook on %s:%s" % (args.listen, args.port) if args.webhook else "long polling")
+            await stopping
+        else:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+        log.info("stopping (signal received)")
+    finally:
+        stopping.cancel()
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
+
+
 def main(args) -> int:
     """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``.
 
     Every fatal condition ends in one line on stderr and a non-zero exit: 2 for the configuration,
     1 when Telegram or the database cannot be reached. No secret is ever in the output."""
-    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging
+    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging, stop_on_sigterm
+
+    stop_on_sigterm()
 
     token, problem = read_token()
     if problem:
@@ -601,11 +652,7 @@ def main(args) -> int:
     base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     app = build_application(service, token, base_url)
     try:
-        if args.webhook:
-            app.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path, webhook_url=args.webhook,
-                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(_serve(app, args, secret))
     except InvalidToken:
         fatal(t("err.telegram_token_refused", "en", var=TOKEN_ENV), secrets)
         return 2

@@ -148,3 +148,83 @@ def test_telegram_webhook_with_an_empty_url_stops_with_one_line():
                        env=_env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_WEBHOOK_SECRET="hook-secret-123"))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "TELEGRAM_WEBHOOK_URL" in r.stderr
     assert TG_TOKEN not in r.stderr
+
+
+class _StubThread:
+    """The stand-in Bot API on 127.0.0.1 in a thread, slowed down so a signal can land mid-start-up."""
+
+    def __init__(self, latency: float):
+        import asyncio
+
+        from telegram_stub import FakeBotAPI
+
+        self.api = FakeBotAPI(latency=latency)
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.api.start())
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self.api.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.mark.parametrize("when", ["getMe", "setMyCommands", "running"])
+def test_telegram_stops_cleanly_on_sigterm_at_any_point(when, tmp_path):
+    """SIGTERM while logging in, while registering commands (storage open) or once running: exit 0
+    within 2 s, the storage closed, nothing left over ("Event loop is closed", a task never awaited)."""
+    stub = _StubThread(latency=0.4)
+    try:
+        env = _env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=stub.api.base_url, ROLE_ADVISOR_DATA_DIR=str(tmp_path))
+        p = subprocess.Popen(cli_cmd() + ["telegram"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = {"getMe": lambda: any(m == "getMe" for m, _ in stub.api.calls),
+                "setMyCommands": lambda: any(m == "setMyCommands" for m, _ in stub.api.calls),
+                "running": lambda: len(stub.api.sent("setMyCommands")) >= 2}[when]
+        deadline = time.monotonic() + 60
+        while not seen() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if when == "running":
+            time.sleep(1.0)  # polling
+        assert p.poll() is None
+        sent = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        stub.close()
+    assert p.returncode == 0 and took < 2.0, (p.returncode, took, err)
+    for bad in ("Traceback", "Event loop is closed", "never retrieved", "was destroyed", "failed: NetworkError"):
+        assert bad not in err, err  # the last: start-up left running after the shutdown closed the connection
+    assert "stopping (signal received)" in err
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+def test_sigterm_while_loading_the_knowledge_base_ends_the_process(platform, tmp_path):
+    """Before the bot's own handlers exist: the knowledge file is a FIFO nobody writes to, so the
+    process waits inside the loading when SIGTERM comes. It must end at once (as PID 1 in a container,
+    SIGTERM has no default action)."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    os.mkfifo(kb / "profile.yaml")
+    env = _env(TELEGRAM_BOT_TOKEN=TG_TOKEN, DISCORD_BOT_TOKEN=DC_TOKEN, ROLE_ADVISOR_KNOWLEDGE=str(kb / "profile.yaml"),
+               ROLE_ADVISOR_DATA_DIR=str(tmp_path), ROLE_ADVISOR_CACHE_DIR="off")
+    p = subprocess.Popen(cli_cmd() + [platform], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not _reads_fifo(p.pid, kb / "profile.yaml"):
+        time.sleep(0.02)
+    assert p.poll() is None and _reads_fifo(p.pid, kb / "profile.yaml")
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=10)
+    assert p.returncode == 130 and "Traceback" not in err, (p.returncode, err)
+
+
+def _reads_fifo(pid: int, path) -> bool:
+    """The process is blocked opening a FIFO for reading (no writer yet)."""
+    try:
+        with open(f"/proc/{pid}/wchan", encoding="ascii") as f:
+            return f.read().strip() == "wait_for_partner"
+    except OSError:
+        return False
