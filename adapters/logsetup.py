@@ -94,7 +94,21 @@ def setup_logging(level: int, secrets=()) -> logging.Handler:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    _mask_uncaught(handler.formatter.secrets)
     return handler
+
+
+def _mask_uncaught(secrets) -> None:
+    """An exception nobody caught is printed with the secrets masked too (its message may quote a
+    URL with the token in it)."""
+    import threading
+    import traceback
+
+    def show(exc_type, exc, tb) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(exc_type, exc, tb)), secrets))
+
+    sys.excepthook = show
+    threading.excepthook = lambda a: show(a.exc_type, a.exc_value, a.exc_traceback)
 
 
 def fatal(message: str, secrets=()) -> None:

@@ -228,3 +228,26 @@ def _reads_fifo(pid: int, path) -> bool:
             return f.read().strip() == "wait_for_partner"
     except OSError:
         return False
+
+
+def test_secrets_are_masked_in_log_lines_and_in_uncaught_tracebacks(capsys):
+    import logging
+
+    from adapters import logsetup
+
+    saved = (sys.excepthook, threading.excepthook, logging.getLogger().handlers[:], logging.getLogger().level)
+    try:
+        logsetup.setup_logging(logging.INFO, [TG_TOKEN, DB_PASSWORD])
+        try:
+            raise RuntimeError(f"GET https://api.telegram.org/bot{TG_TOKEN}/getMe with {DB_PASSWORD}")
+        except RuntimeError:
+            logging.getLogger("role_advisor.test").exception("request failed")
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook, threading.excepthook = saved[0], saved[1]
+        logging.getLogger().handlers[:] = saved[2]
+        logging.getLogger().setLevel(saved[3])
+    err = capsys.readouterr().err
+    assert err.count("Traceback") == 2 and err.count("/bot<secret>/getMe") == 2  # the log line's and the uncaught one's
+    assert TG_TOKEN not in err and DB_PASSWORD not in err
+    assert LINE.match(err.splitlines()[0])
