@@ -251,3 +251,17 @@ def test_secrets_are_masked_in_log_lines_and_in_uncaught_tracebacks(capsys):
     assert err.count("Traceback") == 2 and err.count("/bot<secret>/getMe") == 2  # the log line's and the uncaught one's
     assert TG_TOKEN not in err and DB_PASSWORD not in err
     assert LINE.match(err.splitlines()[0])
+
+
+def test_telegram_with_the_database_out_of_reach_is_one_line_and_exit_1(tmp_path):
+    stub = _StubThread(latency=0.0)
+    try:
+        url = f"postgresql://advisor:{DB_PASSWORD.replace('@', '%40').replace(':', '%3A').replace('/', '%2F')}@127.0.0.1:{_closed_port()}/advisor"
+        r = subprocess.run(cli_cmd() + ["telegram"], capture_output=True, text=True, timeout=120,
+                           env=_env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=stub.api.base_url,
+                                    ROLE_ADVISOR_DATABASE_URL=url))
+    finally:
+        stub.close()
+    assert r.returncode == 1
+    line = _assert_one_fatal_line(r.stdout, r.stderr, TG_TOKEN, DB_PASSWORD, "p%40ss", "w%2Frd")
+    assert "PostgresStorage(postgresql://***@127.0.0.1:" in line
