@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EXTRAS ?= dev,telegram,discord,postgresql
 
-.PHONY: run test install dev bench eval clean FORCE
+.PHONY: run test test-peers container-test install dev bench eval clean FORCE
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,18 @@ dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(BIN)/role-advisor chat
 
-test: $(VENV)/.installed-dev
+# The tests start headless Chromium and PostgreSQL on 127.0.0.1: checked first (installed as root with
+# apt-get, else one line saying what to install), so none of their tests is skipped or fails late.
+test-peers:
+	@sh tools/test-peers.sh
+
+test: test-peers $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# The image and the compose stack for real (tests/container/stack.py): a Docker engine (the running
+# one, else ../shared/tools/docker-standins.sh up … down), root, and the docker-compose command.
+container-test: $(VENV)/.installed-dev
+	$(BIN)/python tests/container/stack.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ask.py

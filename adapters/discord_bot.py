@@ -592,7 +592,46 @@ def create_bot(service=None, env=None) -> commands.Bot:
     )
 
 
+async def _run(bot, token: str) -> None:
+    """Run until the bot stops or SIGTERM/SIGINT arrives, then close it (storage included).
+
+    ``Client.run`` handles only Ctrl-C; as a container's PID 1 the process must stop on SIGTERM
+    itself, or ``docker stop`` waits its 10 s and kills it."""
+    import asyncio
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+            pass
+    async with bot:
+        running = asyncio.create_task(bot.start(token))
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if running in done:
+            stopping.cancel()
+            running.result()  # re-raises what ended the bot
+        else:
+            log.info("stopping (signal received)")
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+    # leaving ``async with`` closed the bot: gateway, HTTP session and storage
+
+
 def main(args) -> int:
+    """``role-advisor discord``. Every fatal condition ends in one line on stderr and a non-zero exit:
+    2 for the configuration (token, intents), 1 when Discord or the database cannot be reached."""
+    import asyncio
+
+    import aiohttp
+
+    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging, stop_on_sigterm
+
+    stop_on_sigterm()
+
     token = (os.environ.get(TOKEN_ENV) or "").strip()
     if not token:
         print(t("token.missing", "en", var=TOKEN_ENV), file=sys.stderr)
@@ -600,6 +639,13 @@ def main(args) -> int:
     if len(token) < 20 or any(c.isspace() for c in token):
         print(t("token.malformed", "en", var=TOKEN_ENV, shape="a long string from the Developer Portal"), file=sys.stderr)
         return 2
+    try:
+        level = log_level(args)
+    except LogLevelError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    secrets = [token, *database_secrets()]
+    setup_logging(level, secrets)
     from adapters.cli import _load
     from bot.config import ConfigError
     from bot.service import Service
@@ -611,14 +657,25 @@ def main(args) -> int:
     except (ConfigError, StorageError, ValueError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     try:
-        bot.run(token, log_handler=handler, log_level=logging.INFO)
+        asyncio.run(_run(bot, token))
     except discord.LoginFailure:
-        print(t("err.discord_token_refused", "en", var=TOKEN_ENV), file=sys.stderr)
+        fatal(t("err.discord_token_refused", "en", var=TOKEN_ENV), secrets)
         return 2
     except discord.PrivilegedIntentsRequired:
-        print(t("err.discord_intents", "en"), file=sys.stderr)
+        fatal(t("err.discord_intents", "en"), secrets)
         return 2
+    except StorageError as exc:
+        fatal(str(exc), secrets)
+        return 1
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, discord.GatewayNotFound) as exc:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(discord.http.Route.BASE).hostname or "discord.com"
+        text = " ".join(str(exc).split())
+        fatal(t("err.discord_unreachable", "en", host=host, error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__),
+              secrets)
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return 0

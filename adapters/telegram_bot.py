@@ -18,7 +18,7 @@ from telegram import (
     InputTextMessageContent, Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
     ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
@@ -471,22 +471,6 @@ class TelegramAdapter:
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 
-class _RedactToken(logging.Filter):
-    """Last line of defence: no log record ever carries the token."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token:
-            msg = record.getMessage()
-            if self.token in msg:
-                record.msg = msg.replace(self.token, "<token>")
-                record.args = ()
-        return True
-
-
 def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
                       max_retries: int = 3, max_rate: float | None = None) -> Application:
     """The python-telegram-bot Application with every handler, not yet started."""
@@ -566,22 +550,93 @@ def read_token(env=None) -> tuple[str | None, str | None]:
     return token, None
 
 
+def _api_host(base_url: str) -> str:
+    """Host (and port) of the Bot API, for messages: never the path, where the token goes."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+        return parts.hostname + (f":{parts.port}" if parts.port else "")
+    except (TypeError, ValueError):
+        return "the configured TELEGRAM_API_BASE_URL"
+
+
+async def _serve(app: Application, args, secret: str) -> None:
+    """What ``run_polling``/``run_webhook`` do, but a stop signal at any moment of the start-up cancels
+    it before the shutdown runs: PTB's runners leave an interrupted start-up (``post_init``, with the
+    storage half open) running while they shut down and close the loop, which is where the
+    intermittent "Event loop is closed" and never-retrieved task tracebacks came from. Runs until
+    SIGTERM/SIGINT (a container's ``docker stop``), then stops polling or the webhook server, lets
+    the updates in hand finish, and closes the storage."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+
+    async def start() -> None:
+        await app.initialize()
+        await app.post_init(app)
+        if args.webhook:
+            await app.updater.start_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
+                                            webhook_url=args.webhook, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await app.start()
+
+    starting = asyncio.create_task(start())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a start-up failure ends here, after the clean-up below
+            log.info("running (%s)", "webhook on %s:%s" % (args.listen, args.port) if args.webhook else "long polling")
+            await stopping
+        else:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+        log.info("stopping (signal received)")
+    finally:
+        stopping.cancel()
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
+
+
 def main(args) -> int:
-    """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``."""
+    """``role-advisor telegram``: long polling, or webhook mode with ``--webhook URL``.
+
+    Every fatal condition ends in one line on stderr and a non-zero exit: 2 for the configuration,
+    1 when Telegram or the database cannot be reached. No secret is ever in the output."""
+    from adapters.logsetup import LogLevelError, database_secrets, fatal, log_level, setup_logging, stop_on_sigterm
+
+    stop_on_sigterm()
+
     token, problem = read_token()
     if problem:
         print(problem, file=sys.stderr)
         return 2
     secret = os.environ.get(SECRET_ENV, "").strip()
+    if args.webhook is not None and not args.webhook.strip():  # e.g. compose's ${TELEGRAM_WEBHOOK_URL:-} unset
+        print(t("webhook.url_missing", "en"), file=sys.stderr)
+        return 2
     if args.webhook and not SECRET_RE.match(secret):
         print(t("webhook.secret_missing", "en"), file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):  # they log request URLs, which contain the token
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    redact = _RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+    try:
+        level = log_level(args)
+    except LogLevelError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    secrets = [token, secret, *database_secrets()]
+    setup_logging(level, secrets)
 
     from adapters.cli import _load
     from bot.config import ConfigError
@@ -597,13 +652,25 @@ def main(args) -> int:
     base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     app = build_application(service, token, base_url)
     try:
-        if args.webhook:
-            app.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path, webhook_url=args.webhook,
-                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
-        else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
-    except TelegramError as exc:  # e.g. the token was refused: say so without printing it
-        error = f"{type(exc).__name__}: {str(exc).replace(token, '<token>')}"
-        print(t("err.telegram_refused", "en", error=error), file=sys.stderr)
+        asyncio.run(_serve(app, args, secret))
+    except InvalidToken:
+        fatal(t("err.telegram_token_refused", "en", var=TOKEN_ENV), secrets)
+        return 2
+    except NetworkError as exc:  # no route, DNS, refused, timed out: one line, not the library's traceback
+        fatal(t("err.telegram_unreachable", "en", host=_api_host(base_url), error=_short(exc)), secrets)
+        return 1
+    except TelegramError as exc:
+        fatal(t("err.telegram_refused", "en", error=_short(exc)), secrets)
+        return 1
+    except StorageError as exc:
+        fatal(str(exc), secrets)
+        return 1
+    except OSError as exc:  # e.g. the webhook port is taken
+        fatal(t("err.telegram_listen", "en", error=_short(exc)), secrets)
         return 1
     return 0
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

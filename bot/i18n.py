@@ -499,6 +499,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Telegram refused to start: {error}",
         "hu": "A Telegram nem engedte elindulni a botot: {error}",
     },
+    "webhook.url_missing": {
+        "en": "--webhook was given an empty URL: pass the public HTTPS address Telegram posts to (TELEGRAM_WEBHOOK_URL in docker-compose's .env).",
+        "hu": "A --webhook üres címet kapott: add meg a nyilvános HTTPS címet, ahová a Telegram küld (docker-compose .env-jében TELEGRAM_WEBHOOK_URL).",
+    },
+    "err.telegram_token_refused": {
+        "en": "Telegram refused the token in {var} (not printed): check it with @BotFather.",
+        "hu": "A Telegram elutasította a(z) {var} tokent (nem íródik ki): ellenőrizd a @BotFather-nél.",
+    },
+    "err.telegram_unreachable": {
+        "en": "Cannot reach the Telegram Bot API at {host} ({error}); check the network, or TELEGRAM_API_BASE_URL.",
+        "hu": "A Telegram Bot API nem érhető el itt: {host} ({error}); ellenőrizd a hálózatot vagy a TELEGRAM_API_BASE_URL-t.",
+    },
+    "err.telegram_listen": {
+        "en": "The webhook server could not start ({error}); check --listen and --port.",
+        "hu": "A webhook szerver nem indult el ({error}); ellenőrizd a --listen és --port értékét.",
+    },
+    "err.discord_unreachable": {
+        "en": "Cannot reach Discord at {host} ({error}); check the network.",
+        "hu": "A Discord nem érhető el itt: {host} ({error}); ellenőrizd a hálózatot.",
+    },
     "err.discord_token_refused": {
         "en": "Discord refused the token in {var} (not printed).",
         "hu": "A Discord elutasította a(z) {var} tokent (nem íródik ki).",

@@ -23,6 +23,7 @@ from .record import Record
 
 ENV_DATA_DIR = "ROLE_ADVISOR_DATA_DIR"
 ENV_DATABASE_URL = "ROLE_ADVISOR_DATABASE_URL"
+PASSWORD_ENV = "ROLE_ADVISOR_DATABASE_PASSWORD"  # the password apart from the URL: any character, no encoding
 DB_FILE = "role-advisor.sqlite3"
 
 # Each migration is applied once, in order, in one transaction; never edit a released one. The same
@@ -607,13 +608,26 @@ class PostgresStorage(BaseStorage):
     _real = "DOUBLE PRECISION"
     _MIGRATION_LOCK = 727_274_001
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 10):
+    def __init__(self, url: str, min_size: int = 1, max_size: int = 10, *, password: str | None = None):
         self.url = url
+        self.password = password or None  # given apart from the URL: it wins over one in the URL
         self.min_size, self.max_size = min_size, max_size
         self._pool = None
 
     def __repr__(self) -> str:  # never show the password
-        return "PostgresStorage(" + re.sub(r"//[^@/]*@", "//***@", self.url) + ")"
+        return f"PostgresStorage({safe_url(self.url)})"
+
+    def _secrets(self) -> list[str]:
+        from urllib.parse import unquote
+
+        out = [self.password or ""]
+        rest = self.url.split("://", 1)[-1]
+        if "@" in rest:
+            userinfo = rest.rsplit("@", 1)[0]
+            if ":" in userinfo:
+                pw = userinfo.split(":", 1)[1]
+                out += [pw, unquote(pw)]
+        return sorted({x for x in out if x}, key=len, reverse=True)
 
     async def open(self) -> None:
         try:
@@ -621,7 +635,8 @@ class PostgresStorage(BaseStorage):
         except ImportError as exc:
             raise StorageError("PostgreSQL needs the postgresql extra: pip install 'role-advisor[postgresql]'") from exc
         try:
-            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size)
+            self._pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
+                                                   password=self.password)
             await self._migrate()
         except StorageError:
             raise
@@ -629,7 +644,10 @@ class PostgresStorage(BaseStorage):
             if self._pool is not None:
                 await self._pool.close()
                 self._pool = None
-            raise StorageError(f"{self!r}: {type(exc).__name__}: {exc}") from exc
+            text = " ".join(str(exc).split())
+            for secret in self._secrets():
+                text = text.replace(secret, "***")
+            raise StorageError(f"{self!r}: {type(exc).__name__}: {text}") from None
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -668,8 +686,37 @@ class PostgresStorage(BaseStorage):
             return [tuple(r) for r in await conn.fetch(_pg_sql(sql), *args)]
 
 
-def open_storage(url: str | None = None):
-    """The configured store (not yet opened): ``ROLE_ADVISOR_DATABASE_URL`` (``sqlite:///path``),
+def safe_url(url: str) -> str:
+    """The URL with everything before the host's ``@`` masked (user and password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+
+
+def check_postgres_url(url: str) -> None:
+    """Refuses a URL whose password was written raw with a character that ends its part of the URL
+    (``@ : / ? #``): read as a URL it would send a wrong password, or a piece of it as the host. The
+    message never quotes the URL."""
+    problem = (f"{ENV_DATABASE_URL} is not a valid postgresql:// URL (not shown, it may hold the password): "
+               f"write a password holding @ : / ? # % percent-encoded (@ %40, : %3A, / %2F, ? %3F, # %23, % %25) "
+               f"or leave it out of the URL and set {PASSWORD_ENV}")
+    rest = url.split("://", 1)[1]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    tail = rest[len(authority):]
+    userinfo = authority.rpartition("@")[0]
+    if "@" in userinfo or userinfo.count(":") > 1 or "@" in tail or re.search(r"%(?![0-9A-Fa-f]{2})", userinfo):
+        raise StorageError(problem)
+    hosts = authority.rpartition("@")[2]
+    for host in hosts.split(","):  # asyncpg takes several hosts: h1:5432,h2:5432
+        port = host.rpartition(":")[2] if ":" in host and not host.endswith("]") else ""
+        if port and not port.isdigit():
+            raise StorageError(problem)
+
+
+def open_storage(url: str | None = None, password: str | None = None):
+    """The configured store (not yet opened): ``ROLE_ADVISOR_DATABASE_URL`` (``sqlite:///path``, or
+    ``postgresql://…`` with the password in it percent-encoded or in ``ROLE_ADVISOR_DATABASE_PASSWORD``),
     else SQLite under ``ROLE_ADVISOR_DATA_DIR``."""
     url = url if url is not None else os.environ.get(ENV_DATABASE_URL, "")
     if not url:
@@ -677,5 +724,7 @@ def open_storage(url: str | None = None):
     if url.startswith("sqlite:///"):
         return SQLiteStorage(url[len("sqlite:///"):])
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresStorage(url)
+        check_postgres_url(url)
+        password = password if password is not None else os.environ.get(PASSWORD_ENV)
+        return PostgresStorage(url, password=password)
     raise StorageError(f"unsupported database URL scheme in {ENV_DATABASE_URL} (use sqlite:///path or postgresql://…)")

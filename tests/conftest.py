@@ -46,13 +46,14 @@ def cli_cmd():
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL server on 127.0.0.1 for the whole session, or a visible skip where none can run."""
+    """A PostgreSQL server on 127.0.0.1 for the whole session. Where none can run, every test that
+    needs it errors with the reason (never a skip: `make test` installs PostgreSQL first)."""
     from pg_server import PgServer, PgUnavailable
 
     try:
         server = PgServer().start()
     except PgUnavailable as exc:
-        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+        pytest.fail(f"PostgreSQL is needed for this test and could not start: {exc}", pytrace=False)
     yield server
     server.stop()
 

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for tests and benchmarks: initdb into a temporary
 directory, start on a free port, stop and delete at the end. Uses the distribution's binaries
-(.ci/run installs them); as root, the server runs as the 'postgres' user."""
+(`make test` installs them as root); as root, the server runs as the 'postgres' user."""
 from __future__ import annotations
 
 import glob
@@ -34,7 +34,10 @@ def _free_port() -> int:
 
 
 class PgServer:
-    def __init__(self):
+    def __init__(self, password: str | None = None):
+        """With ``password``, connections over TCP need it (scram-sha-256) — for tests of passwords
+        that a URL cannot hold raw; without, every connection is trusted."""
+        self.password = password
         self.bin = _bin_dir()
         self.dir = tempfile.mkdtemp(prefix="ra-pg-")
         self.data = os.path.join(self.dir, "data")
@@ -54,7 +57,15 @@ class PgServer:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     def start(self) -> "PgServer":
-        r = self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        auth = ["-A", "trust"]
+        if self.password is not None:
+            pwfile = os.path.join(self.dir, "pw")
+            with open(pwfile, "w", encoding="utf-8") as f:
+                f.write(self.password + "\n")
+            if self.user is not None:
+                os.chown(pwfile, self.user.pw_uid, self.user.pw_gid)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        r = self._run("initdb", "-D", self.data, *auth, "-U", "postgres", "--no-sync", "-E", "UTF8")
         if r.returncode != 0:
             raise PgUnavailable(f"initdb failed: {r.stderr.strip()[-300:]}")
         opts = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
@@ -65,7 +76,11 @@ class PgServer:
 
     @property
     def admin_url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        if self.password is None:
+            return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        from urllib.parse import quote
+
+        return f"postgresql://postgres:{quote(self.password, safe='')}@127.0.0.1:{self.port}/postgres"
 
     async def new_database(self) -> str:
         import asyncpg
@@ -76,7 +91,7 @@ class PgServer:
             await conn.execute(f"CREATE DATABASE {name}")
         finally:
             await conn.close()
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
 
     def stop(self) -> None:
         try:

@@ -72,6 +72,38 @@ def test_compose_example_is_consistent():
         assert svc["environment"]["ROLE_ADVISOR_DATABASE_URL"].startswith("postgresql://")
 
 
+def test_compose_profiles_one_image_ports_and_password_outside_urls():
+    """What the first trial of the stack found: each bot behind its own profile (Telegram starts
+    without a Discord token), one image for every bot, the webhook servers published, the password
+    never interpolated into a URL, PostgreSQL stopping fast."""
+    raw = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    services = yaml.safe_load(raw)["services"]
+    bots = {n: s for n, s in services.items() if "build" in s}
+    assert set(bots) == {"telegram-1", "telegram-2", "discord"}
+    assert len({s["image"] for s in bots.values()}) == 1  # built once, run three times
+    for name, svc in bots.items():
+        assert svc["profiles"] == [name.split("-")[0]]
+        env = svc["environment"]
+        assert "${" not in env["ROLE_ADVISOR_DATABASE_URL"] and "@postgres:" in env["ROLE_ADVISOR_DATABASE_URL"]
+        assert env["ROLE_ADVISOR_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+        for key, value in env.items():  # a required (:?) variable of one profile would stop the others
+            assert ":?" not in str(value) or key == "ROLE_ADVISOR_DATABASE_PASSWORD", (name, key)
+    published = {n: [p.split(":")[0] for p in s["ports"]] for n, s in bots.items() if n.startswith("telegram")}
+    assert published == {"telegram-1": ["8443"], "telegram-2": ["8444"]}
+    assert all("--webhook" in s["command"] and s["command"][s["command"].index("--port") + 1] == "8443"
+               for n, s in bots.items() if n.startswith("telegram"))
+    assert services["postgres"]["stop_signal"] == "SIGINT"
+    assert not re.search(r"://[^\s]*\$\{POSTGRES_PASSWORD", raw)
+
+
+def test_dockerfile_takes_an_index_and_certificates_in_the_build_stage_only():
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    build, final = text.split("\nFROM ", 2)[1:]
+    for arg in ("EXTRA_CA_CERTS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST"):
+        assert f"ARG {arg}=" in build and arg not in final
+    assert "--no-index" in final
+
+
 def _env_vars_in_code():
     found = set()
     pattern = re.compile(r"""(?:environ\.get|env\.get|getenv|environ\[|_int\(env, |_float\(env, |_kinds\(env, )\(?\s*["']([A-Z][A-Z0-9_]+)["']""")

@@ -207,7 +207,7 @@ def _chromium():
         path = shutil.which(name)
         if path:
             return path
-    raise AssertionError("headless Chromium is needed for this test: apt-get install chromium (.ci/run does)")
+    raise AssertionError("headless Chromium is needed for this test: apt-get install chromium (make test does as root)")
 
 
 async def test_html_report_renders_charts_in_headless_chromium(advisor, tmp_path):
