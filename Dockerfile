@@ -44,7 +44,7 @@ RUN PIP_ROOT_USER_ACTION=ignore pip install --no-cache-dir --no-index --find-lin
 # The knowledge base ships in the package; mount a directory of profiles on /knowledge and set
 # ROLE_ADVISOR_KNOWLEDGE=/knowledge to use your own.
 ENV ROLE_ADVISOR_DATA_DIR=/data \
-    ROLE_ADVISOR_CACHE_DIR=/tmp/role-advisor-cache \
+    ROLE_ADVISOR_CACHE_DIR=/home/advisor/.cache/role-advisor \
     PYTHONUNBUFFERED=1
 VOLUME ["/data"]
 USER advisor

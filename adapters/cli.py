@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     dc = add_command(sub, "discord", "run the Discord bot (DISCORD_BOT_TOKEN)")
     add_common(dc)
     dc.set_defaults(func=cmd_discord)
+    for bot in (tg, dc):
+        bot.add_argument("--log-level", choices=("debug", "info", "warning", "error"), type=str.lower,
+                         help="how much the bot logs (default: $ROLE_ADVISOR_LOG_LEVEL, else info)")
     return p
 
 

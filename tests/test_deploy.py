@@ -122,3 +122,10 @@ def test_every_environment_variable_is_in_the_readme_reference():
     assert len(found) > 20
     missing = sorted(v for v in found if f"`{v}`" not in ref)
     assert not missing, f"not in the README's configuration reference: {missing}"
+
+
+def test_the_image_keeps_its_cache_in_the_users_home_not_in_tmp():
+    """The profile cache is the bot user's own (issue: a cache under /tmp could be planted by anyone)."""
+    env = " ".join(l for l in _dockerfile() if l.startswith("ENV "))
+    m = re.search(r"ROLE_ADVISOR_CACHE_DIR=(\S+)", env)
+    assert m and m.group(1).startswith("/home/advisor/") and not m.group(1).startswith("/tmp")

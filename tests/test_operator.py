@@ -123,6 +123,22 @@ class _Silent:
         self.sock.close()
 
 
+def test_log_level_flag_wins_over_the_environment(tmp_path):
+    port = _closed_port()
+    env = _env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+               ROLE_ADVISOR_DATA_DIR=str(tmp_path), ROLE_ADVISOR_LOG_LEVEL="debug")
+    quiet = subprocess.run(cli_cmd() + ["telegram", "--log-level", "WARNING"], capture_output=True, text=True,
+                           timeout=120, env=env)
+    assert quiet.returncode == 1 and " CRITICAL " in quiet.stderr
+    assert " DEBUG " not in quiet.stderr and " INFO " not in quiet.stderr, quiet.stderr
+    loud = subprocess.run(cli_cmd() + ["telegram", "--log-level", "debug"], capture_output=True, text=True,
+                          timeout=120, env=dict(env, ROLE_ADVISOR_LOG_LEVEL="error"))
+    assert loud.returncode == 1 and " DEBUG " in loud.stderr and TG_TOKEN not in loud.stderr
+    bad = subprocess.run(cli_cmd() + ["discord", "--log-level", "loud"], capture_output=True, text=True, timeout=60,
+                         env=_env(DISCORD_BOT_TOKEN=DC_TOKEN))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--log-level" in bad.stderr
+
+
 def test_discord_stops_within_2_s_of_sigterm(tmp_path):
     """As a container's PID 1 nothing stops the process for it: SIGTERM must end it, cleanly."""
     server = _Silent()
