@@ -182,28 +182,33 @@ class QuizService:
             return Step(False, t("quiz.bad_choice", lang, n=len(item.options), letter=option_letter(len(item.options))), next=self._view(sess))
         correct = chosen == item.answer
         now = self.clock()
-        if not await self.storage.record_answer(sess.id, sess.answered, chosen, correct, now):
-            return Step(False, t("quiz.already_answered", lang))
+        done = sess.answered + 1
+        if done < sess.total:
+            if not await self.storage.record_answer(sess.id, sess.answered, chosen, correct, now):
+                return Step(False, t("quiz.already_answered", lang))
+        else:  # the last answer, the outcome and an onboarding pass: one transaction
+            stored, passed, newly = await self.storage.record_final_answer(
+                sess.id, sess.answered, chosen, correct, now, self._mark(sess))
+            if not stored:
+                return Step(False, t("quiz.already_answered", lang))
         head = t("quiz.right", lang) if correct else t("quiz.wrong", lang, answer=item.options[item.answer])
         feedback = f"{head}\n{item.explanation}"
-        done = sess.answered + 1
         if done < sess.total:
             nxt = QuizView(sess.id, done, sess.total, QuizItem.from_dict(sess.items[done]), lang, sess.onboarding)
             return Step(True, correct=correct, feedback=feedback, next=nxt)
-        final = await self._finish(sess, now)
+        final = await self._final(sess, passed, newly)
         return Step(True, correct=correct, feedback=feedback, final=final)
 
-    async def _finish(self, sess: Session, now: float) -> Final:
+    def _mark(self, sess: Session) -> float:
+        s = self.settings
+        return s.onboarding_pass_mark if sess.onboarding else s.pass_mark
+
+    async def _final(self, sess: Session, passed: bool, newly: bool) -> Final:
+        """The result text of a finished session (its outcome is stored already)."""
         s = self.settings
         answers = await self.storage.answers(sess.id)
         score = sum(1 for _, _, ok in answers if ok)
-        mark = s.onboarding_pass_mark if sess.onboarding else s.pass_mark
-        passed = score / sess.total >= mark - 1e-9
-        await self.storage.finish_session(sess.id, "finished", passed, now)
-        newly = False
-        if sess.onboarding and passed:
-            newly = not await self.storage.has_passed(sess.platform, sess.community, sess.user_id)
-            await self.storage.record_pass(sess.platform, sess.community, sess.user_id, score / sess.total, now)
+        mark = self._mark(sess)
         weak = list(dict.fromkeys(sess.items[i]["topic"] for i, _, ok in answers if not ok))
         lang = sess.lang
         lines = [t("quiz.final", lang, score=score, total=sess.total, percent=round(100 * score / sess.total))]
@@ -249,11 +254,16 @@ class QuizService:
         return t("quiz.review_example_role", lang, label=self.advisor.topic_label(topic, lang))
 
     async def _live_session(self, user: User):
-        """The active session, or a message string if it just timed out, or None."""
+        """The active session, or a message string if it just timed out, or None. A session left
+        active with every question answered (a kill under older code) is settled here: its
+        outcome and pass are stored, and there is no live session."""
         sess = await self.storage.active_session(user.platform, user.user_id)
         if sess is None:
             return None
         now = self.clock()
+        if sess.answered >= sess.total:
+            await self.storage.settle_session(sess.id, self._mark(sess), now)
+            return None
         timeout = self.settings.session_timeout
         if now - sess.updated_at > timeout:
             await self.storage.finish_session(sess.id, "expired", None, now)

@@ -282,6 +282,63 @@ class BaseStorage:
             )
             return True
 
+    async def record_final_answer(self, session_id: str, item_index: int, chosen: int, correct: bool, now: float,
+                                  pass_mark: float) -> tuple[bool, bool, bool]:
+        """Store the last answer of a session and its outcome in one transaction: the answer, the
+        session finished with passed or not, and for an onboarding quiz passed, the pass. A kill at
+        any moment leaves either none of it or all of it. Returns (stored, passed, newly passed);
+        stored is False as for :meth:`record_answer`."""
+        async with self._tx() as tx:
+            n = await tx.execute(
+                "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
+                "SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS {REAL}) "
+                "WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
+                "ON CONFLICT (session_id, item_index) DO NOTHING".replace("{REAL}", self._real),
+                (session_id, item_index, chosen, int(correct), now, session_id),
+            )
+            if n != 1:
+                return False, False, False
+            await tx.execute(
+                "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
+                (int(correct), now, session_id),
+            )
+            passed, newly = await self._settle(tx, session_id, pass_mark, now)
+            return True, passed, newly
+
+    async def settle_session(self, session_id: str, pass_mark: float, now: float) -> tuple[bool, bool] | None:
+        """Finish a session left active with every question answered (by code older than
+        :meth:`record_final_answer`): its outcome and pass, in one transaction. None when it is
+        not such a session."""
+        async with self._tx() as tx:
+            row = await tx.fetchone("SELECT answered, total, status FROM quiz_sessions WHERE id = ?", (session_id,))
+            if row is None or row[2] != "active" or row[0] < row[1]:
+                return None
+            return await self._settle(tx, session_id, pass_mark, now)
+
+    async def _settle(self, tx, session_id: str, pass_mark: float, now: float) -> tuple[bool, bool]:
+        """Inside a transaction: finish the session when every question is answered; (passed,
+        newly passed onboarding)."""
+        platform, community, user_id, onboarding, answered, total, score = await tx.fetchone(
+            "SELECT platform, community, user_id, onboarding, answered, total, score FROM quiz_sessions WHERE id = ?",
+            (session_id,),
+        )
+        if answered < total:
+            return False, False
+        passed = total > 0 and score / total >= pass_mark - 1e-9
+        await tx.execute(
+            "UPDATE quiz_sessions SET status = 'finished', passed = ?, finished_at = ?, updated_at = ? "
+            "WHERE id = ? AND status = 'active'",
+            (int(passed), now, now, session_id),
+        )
+        newly = False
+        if onboarding and passed:
+            newly = await tx.execute(
+                "INSERT INTO onboarding_passes (platform, community, user_id, score, passed_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, community, user_id) DO NOTHING",
+                (platform, community, str(user_id), score / total, now),
+            ) == 1
+        return passed, newly
+
     async def answers(self, session_id: str) -> list[tuple[int, int, bool]]:
         rows = await self._all(
             "SELECT item_index, chosen, correct FROM quiz_answers WHERE session_id = ? ORDER BY item_index", (session_id,)

@@ -372,3 +372,63 @@ def test_cli_quiz_with_arrow_keys_in_a_terminal(tmp_path):
     text = out.decode("utf-8", "replace")
     assert "› 2." in text  # the arrow moved the marker
     assert "Quiz finished" in text and "Question 2/2" in text
+
+
+# -- a quiz's outcome is stored with its last answer ----------------------------------------------
+def _crash_on(store, prefix: str):
+    """Make every statement starting with ``prefix`` fail, as a kill at that moment would."""
+    import contextlib
+
+    orig = store._tx
+
+    @contextlib.asynccontextmanager
+    async def crashing():
+        async with orig() as tx:
+            real = tx.execute
+
+            async def execute(sql, args=()):
+                if sql.startswith(prefix):
+                    raise RuntimeError("killed here")
+                return await real(sql, args)
+
+            tx.execute = execute
+            yield tx
+
+    store._tx = crashing
+    return lambda: setattr(store, "_tx", orig)
+
+
+async def _state(store, u, community):
+    sess = (await store.query("SELECT status, answered, total, passed FROM quiz_sessions WHERE user_id = ?", (u.user_id,)))[0]
+    return tuple(sess), await store.has_passed(u.platform, community, u.user_id)
+
+
+@pytest.mark.parametrize("step", ["UPDATE quiz_sessions SET status", "INSERT INTO onboarding_passes"])
+async def test_a_crash_after_the_last_answer_never_loses_the_outcome(advisor, store, step):
+    svc = service(advisor, store, onboarding_count=2, onboarding_pass_mark=0.5)
+    u = User("telegram", "last-answer")
+    view = (await svc.start(u, "grp", "en", onboarding=True, seed=4)).next
+    view = (await svc.answer(u, view.item.answer)).next
+    restore = _crash_on(store, step)
+    with pytest.raises(RuntimeError):
+        await svc.answer(u, view.item.answer)
+    restore()
+    # all or nothing: the last answer is not stored without the outcome and the pass
+    assert await _state(store, u, "grp") == (("active", 1, 2, None), False)
+    again = await svc.answer(u, view.item.answer)  # the member answers again
+    assert again.accepted and again.final.passed and again.final.newly_passed
+    assert await _state(store, u, "grp") == (("finished", 2, 2, 1), True)
+
+
+async def test_a_session_left_with_every_answer_but_no_outcome_is_settled_on_read(advisor, store):
+    """What a kill left under the old code: every answer stored, the session still active."""
+    svc = service(advisor, store, onboarding_count=2, onboarding_pass_mark=0.5)
+    u = User("discord", "healed")
+    view = (await svc.start(u, "guild", "en", onboarding=True, seed=6)).next
+    sess = await store.active_session("discord", "healed")
+    for i in range(2):
+        assert await store.record_answer(sess.id, i, 0, True, 1_700_000_001.0)
+    assert await svc.current(u) is None  # no IndexError, no quiz left hanging
+    assert await _state(store, u, "guild") == (("finished", 2, 2, 1), True)
+    assert (await svc.start(u, "guild", "en", onboarding=True)).message  # "already passed"
+    assert view is not None
