@@ -14,7 +14,7 @@ import asyncio
 import json
 import os
 import re
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -550,12 +550,30 @@ class _SQLiteTx(_Tx):
         self.db = db
 
     async def execute(self, sql: str, args: tuple = ()) -> int:
-        cur = await self.db.execute(sql, args)
-        return cur.rowcount
+        async with self.db.execute(sql, args) as cur:
+            return cur.rowcount
 
     async def fetchone(self, sql: str, args: tuple = ()):
-        cur = await self.db.execute(sql, args)
-        return await cur.fetchone()
+        async with self.db.execute(sql, args) as cur:
+            return await cur.fetchone()
+
+
+@contextmanager
+def _file_lock(db_path: Path):
+    """An exclusive lock on ``<db>.lock`` (fcntl, so every process on this machine sees it) while
+    one process creates or migrates the database: two starting together no longer both run the
+    same migration ("table … already exists"). Where fcntl is missing, no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(str(db_path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class SQLiteStorage(BaseStorage):
@@ -579,11 +597,13 @@ class SQLiteStorage(BaseStorage):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = await aiosqlite.connect(self.path, isolation_level=None)
-            await self._db.execute("PRAGMA journal_mode=WAL")
+            # the busy timeout first: switching to WAL waits for another process's lock too
+            await self._db.execute("PRAGMA busy_timeout=10000")
+            with _file_lock(self.path):  # one process at a time sets the file up
+                await self._db.execute("PRAGMA journal_mode=WAL")
+                await self._migrate()
             await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
             await self._db.execute("PRAGMA foreign_keys=ON")
-            await self._db.execute("PRAGMA busy_timeout=10000")
-            await self._migrate()
         except Exception as exc:  # sqlite3.Error, OSError: say which file and why
             if self._db is not None:
                 await self._db.close()
@@ -604,8 +624,8 @@ class SQLiteStorage(BaseStorage):
             await self._db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={n};\nCOMMIT;")
 
     async def schema_version(self) -> int:
-        cur = await self._db.execute("PRAGMA user_version")
-        return (await cur.fetchone())[0]
+        async with self._db.execute("PRAGMA user_version") as cur:
+            return (await cur.fetchone())[0]
 
     @asynccontextmanager
     async def _tx(self):
@@ -620,13 +640,18 @@ class SQLiteStorage(BaseStorage):
             else:
                 await db.execute("COMMIT")
 
+    # Reads go through the same lock as transactions, and their cursors are closed at once: a read
+    # left open on the shared connection kept a snapshot that made another task's BEGIN IMMEDIATE
+    # fail at once with "database is locked" (SQLite does not wait to upgrade a stale snapshot).
     async def _one(self, sql: str, args: tuple = ()) -> Any:
-        cur = await self._db.execute(sql, args)
-        return await cur.fetchone()
+        async with self._lock:
+            async with self._db.execute(sql, args) as cur:
+                return await cur.fetchone()
 
     async def _all(self, sql: str, args: tuple = ()) -> list:
-        cur = await self._db.execute(sql, args)
-        return list(await cur.fetchall())
+        async with self._lock:
+            async with self._db.execute(sql, args) as cur:
+                return list(await cur.fetchall())
 
 
 @lru_cache(maxsize=512)
