@@ -6,6 +6,7 @@ default ``allowed_mentions`` is none, every send passes it again, and echoed tex
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
@@ -443,10 +444,14 @@ class _AdvisorMixin:
 
     async def setup_hook(self) -> None:
         await self.service.storage.open()
+        self._retention = asyncio.get_running_loop().create_task(self.service.maintain())
         self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton)
         await self.tree.set_translator(CatalogueTranslator())
 
     async def close(self) -> None:
+        task = getattr(self, "_retention", None)
+        if task is not None:
+            task.cancel()
         try:
             await self.service.storage.close()
         finally:

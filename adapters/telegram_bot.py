@@ -478,6 +478,7 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
 
     async def post_init(app: Application) -> None:
         await service.storage.open()
+        app.bot_data["retention"] = asyncio.get_running_loop().create_task(service.maintain())
         me = await app.bot.get_me()
         adapter.username, adapter.bot_id = me.username, me.id
         place = service.handoff.place(PLATFORM)
@@ -492,6 +493,9 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
                 log.warning("setMyCommands (%s) failed: %s", lang, type(exc).__name__)
 
     async def post_shutdown(app: Application) -> None:
+        task = app.bot_data.pop("retention", None)
+        if task is not None:
+            task.cancel()
         await service.storage.close()
 
     app = (

@@ -82,12 +82,28 @@ class Service:
         self._last_purge = 0.0
 
     async def purge_if_due(self) -> int:
-        """Apply the log retention period (at most once an hour)."""
+        """Apply the retention period to every table (at most once an hour); rows removed."""
         now = self.clock()
         if now - self._last_purge < 3600:
             return 0
         self._last_purge = now
-        return await self.storage.purge_logs(now - self.retention)
+        return sum((await self.storage.purge(now - self.retention)).values())
+
+    async def maintain(self, every: float = 3600.0) -> None:
+        """Apply the retention period now and then every ``every`` seconds, whether or not anyone
+        asks anything (a bot runs this as a background task from its start)."""
+        import asyncio
+        import logging
+
+        while True:
+            try:
+                self._last_purge = 0.0
+                await self.purge_if_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a database out of reach for a while: try again next time
+                logging.getLogger("role_advisor.retention").warning("retention not applied: %s", exc)
+            await asyncio.sleep(every)
 
     async def lang_of(self, user: User) -> str | None:
         """The user's chosen answer language, or None (detect it per question)."""

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import re
+import threading
 from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -509,6 +510,28 @@ class BaseStorage:
         ])
         return counts[1]
 
+    async def purge(self, before: float) -> dict[str, int]:
+        """Apply the retention period to every table that holds what people wrote or did: logged
+        questions and their votes, tickets (question, answer and ids), finished quiz sessions with
+        their answers and prompts, all older than ``before``. Kept: onboarding passes (the record
+        a community grants roles by) and users' language choices. Returns rows removed per table."""
+        old_sessions = "SELECT id FROM quiz_sessions WHERE status <> 'active' AND updated_at < ?"
+        names = ["votes", "qa_log", "tickets", "prompts", "quiz_answers", "quiz_sessions"]
+        counts = await self._write([
+            ("DELETE FROM votes WHERE log_id IN (SELECT id FROM qa_log WHERE created_at < ?) OR created_at < ?",
+             (before, before)),
+            ("DELETE FROM qa_log WHERE created_at < ?", (before,)),
+            ("DELETE FROM tickets WHERE created_at < ?", (before,)),
+            (f"DELETE FROM prompts WHERE session_id IN ({old_sessions}) OR created_at < ?", (before, before)),
+            (f"DELETE FROM quiz_answers WHERE session_id IN ({old_sessions})", (before,)),
+            ("DELETE FROM quiz_sessions WHERE status <> 'active' AND updated_at < ?", (before,)),
+        ])
+        await self._scrub()
+        return {n: max(c, 0) for n, c in zip(names, counts)}
+
+    async def _scrub(self) -> None:
+        """After a delete: leave no copy of the deleted rows in files (SQLite's write-ahead log)."""
+
     async def query(self, sql: str, args: tuple = ()) -> list:
         """Read-only rows for reports."""
         return await self._all(sql, args)
@@ -529,6 +552,7 @@ class BaseStorage:
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
         ])
+        await self._scrub()
         return sum(max(c, 0) for c in counts)
 
     async def count_rows_about(self, platform: str, user_id: str) -> int:
@@ -596,7 +620,13 @@ class SQLiteStorage(BaseStorage):
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+            conn = aiosqlite.connect(self.path, isolation_level=None)
+            # its worker thread must not keep the process alive when a program ends without close()
+            # (every commit is done by then; an unfinished transaction is rolled back by SQLite)
+            worker = conn if isinstance(conn, threading.Thread) else getattr(conn, "_thread", None)
+            if isinstance(worker, threading.Thread):
+                worker.daemon = True
+            self._db = await conn
             # the busy timeout first: switching to WAL waits for another process's lock too
             await self._db.execute("PRAGMA busy_timeout=10000")
             with _file_lock(self.path):  # one process at a time sets the file up
@@ -604,6 +634,7 @@ class SQLiteStorage(BaseStorage):
                 await self._migrate()
             await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
             await self._db.execute("PRAGMA foreign_keys=ON")
+            await self._db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not left in free pages
         except Exception as exc:  # sqlite3.Error, OSError: say which file and why
             if self._db is not None:
                 await self._db.close()
@@ -639,6 +670,13 @@ class SQLiteStorage(BaseStorage):
                 raise
             else:
                 await db.execute("COMMIT")
+
+    async def _scrub(self) -> None:
+        # the deleted rows' old pages are in the write-ahead log until a checkpoint: copy it into the
+        # database (whose deleted content secure_delete has zeroed) and truncate it
+        async with self._lock:
+            async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                await cur.fetchall()
 
     # Reads go through the same lock as transactions, and their cursors are closed at once: a read
     # left open on the shared connection kept a snapshot that made another task's BEGIN IMMEDIATE
