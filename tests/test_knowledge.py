@@ -201,3 +201,21 @@ def test_the_conversation_lexicon_is_validated(tmp_path):
     res = subprocess.run(cli_cmd() + ["validate", str(d)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
     assert "conversation.yaml: line 3: roles.xx" in res.stderr and "Traceback" not in res.stderr
+
+
+SEEDS = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def test_t02_hungarian_misprint_is_corrected_and_the_printed_wording_kept(profile, advisor):
+    """The Hungarian edition prints "használhatóságot követelményeket"; answers read
+    "használhatósági", and the printed wording stays on record (variants, discrepancies)."""
+    t02 = profile.skill("T02")
+    assert t02.text.hu == "Ismeri az online használhatósági követelményeket"
+    printed = [v for lang, v in t02.variants if lang == "hu"]
+    assert printed == ["Ismeri az online használhatóságot követelményeket"]
+    assert "t02-hu-typo" in {d.id for d in profile.discrepancies}
+    text = advisor.ask("Mit jelent a T02?").answer
+    assert "használhatósági követelmények" in text and "használhatóságot" not in text
+    seed = SEEDS / "000_f41fa64a8c279273.txt"
+    if seed.is_file():  # the printed wording is what the source edition prints
+        assert printed[0] in seed.read_text(encoding="utf-8")
