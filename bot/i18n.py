@@ -57,7 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "comp.printed": {
         "en": "{code} (printed as {printed} in the source, with {code}'s label)",
-        "hu": "{code} (a forrásban {printed} kóddal, de a {code} leírásával)",
+        "hu": "{code} (a forrásban {printed} kóddal, de a(z) {code} leírásával)",
     },
     "comp.origin_hu": {
         "en": "Note: this competence is in the Hungarian edition only; the English text is a translation.",
@@ -65,7 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "comp.matrix": {
         "en": "Summary matrix (as printed): row {code} \"{title}\" ticks {marks}.",
-        "hu": "Összefoglaló mátrix (ahogy nyomtatták): a {code} \"{title}\" sorban jelölt: {marks}.",
+        "hu": "Összefoglaló mátrix (ahogy nyomtatták): a(z) {code} \"{title}\" sorban jelölt: {marks}.",
     },
     "comp.matrix_none": {"en": "nothing", "hu": "semmi"},
     "comp.matrix_differs": {
@@ -81,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "skill.printed_elsewhere": {
         "en": "{comp} prints {printed} in the source, but with the label of {code}, so it is counted under {code}.",
-        "hu": "A(z) {comp} a forrásban {printed} kódot ír, de a {code} leírásával, ezért a {code} alá számít.",
+        "hu": "A(z) {comp} a forrásban {printed} kódot ír, de a(z) {code} leírásával, ezért a(z) {code} alá számít.",
     },
     "cat.technical": {"en": "technical", "hu": "technikai"},
     "cat.behavioural": {"en": "behavioural", "hu": "viselkedési"},
@@ -224,7 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Worth reviewing: {topics}. Ask me about any of them, e.g. “{example}”.",
         "hu": "Érdemes átnézni: {topics}. Kérdezz rá bármelyikre, például: „{example}”.",
     },
-    "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a {code}?"},
+    "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a(z) {code}?"},
     "quiz.review_example_role": {"en": "What are {label}?", "hu": "Mik {label}?"},
     "quiz.perfect": {"en": "Perfect score — nothing to review.", "hu": "Hibátlan — nincs mit átnézni."},
     "quiz.none_active": {

@@ -186,3 +186,22 @@ def test_shared_between_threads(advisor):
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda q: advisor.ask(q).to_dict(), qs))
     assert got == expected
+
+
+def test_hungarian_articles_before_codes_follow_the_sound(advisor):
+    """"a B05" but "az A.3", "az E.4", "az M01": every Hungarian answer and quiz hint that puts an
+    article before a code chooses it by the code's first sound (no "Mi a A.3?")."""
+    import re
+
+    from bot.i18n import starts_with_vowel_sound, t
+
+    assert t("quiz.review_example_competence", "hu", code="A.3") == "Mi az A.3?"
+    assert t("quiz.review_example_competence", "hu", code="B.1") == "Mi a B.1?"
+    wrong = set()
+    for topic in advisor.topics():
+        for view in ({}, {"level": True}, {"ks": True}, {"matrix": True}):
+            text = advisor.render(topic, "hu", **view)
+            for m in re.finditer(r"(?<![\w.])([Aa]z?) ([A-Z]\.?\d+)", text):
+                if (m.group(1).lower() == "az") != starts_with_vowel_sound(m.group(2)):
+                    wrong.add((topic, m.group(0)))
+    assert not wrong

@@ -30,3 +30,12 @@ def test_catalogue_is_bilingual_with_same_placeholders():
         assert set(entry) == {"en", "hu"}, key
         assert entry["en"].strip() and entry["hu"].strip(), key
         assert _fields(entry["en"]) == _fields(entry["hu"]), key
+
+
+def test_hungarian_article_before_a_value_is_left_to_t():
+    """A value's first sound decides "a" or "az" ("az A.3", "a B05"): the catalogue writes "a(z)"
+    before every placeholder and t() chooses; a hard-coded "a {code}" gives "Mi a A.3?"."""
+    import re
+
+    bare = [key for key, entry in MESSAGES.items() if re.search(r"(?<![\w(])[Aa]z? [„“\"]?\{", entry["hu"])]
+    assert not bare
