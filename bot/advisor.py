@@ -70,35 +70,24 @@ def _fingerprint() -> bytes:
     return h.digest()
 
 
-def _decode(raw: bytes, name: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
-
-
 def _compile(raw: bytes, name: str, lexicon: tuple[bytes, str] | None = None) -> tuple[Profile, Index]:
     """Validate (pydantic schema), convert to the runtime model and index it, with the
     conversation lexicon (small talk, other roles) when given as (bytes, file name)."""
     from .kb import from_schema, lexicon_from_schema
-    from .loader import parse_lexicon, parse_profile
+    from .loader import decode, parse_lexicon, parse_profile
 
-    profile = from_schema(parse_profile(_decode(raw, name), name))
+    profile = from_schema(parse_profile(decode(raw, name), name))
     lex = None
     if lexicon is not None:
-        lex = lexicon_from_schema(parse_lexicon(_decode(lexicon[0], lexicon[1]), lexicon[1]))
+        lex = lexicon_from_schema(parse_lexicon(decode(lexicon[0], lexicon[1]), lexicon[1]))
     return profile, build_index(profile, lex)
 
 
 def read_lexicon(path=None) -> tuple[bytes, str]:
-    from .loader import lexicon_file
+    from .loader import lexicon_file, read_file
 
     f = lexicon_file(path)
-    try:
-        return f.read_bytes(), str(f)
-    except OSError as exc:
-        raise KnowledgeError(f"{f}: cannot read: {exc.strerror or exc}") from exc
+    return read_file(f), str(f)
 
 
 def load_compiled(path: Path, fingerprint: bytes | None = None,
@@ -106,10 +95,9 @@ def load_compiled(path: Path, fingerprint: bytes | None = None,
     """A profile and its index. A file is validated the first time its exact bytes are seen with
     this version of the code; the result is kept in the cache directory so later starts skip
     the schema (importing pydantic alone costs more than a whole cached start)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    from .loader import read_file
+
+    raw = read_file(path)
     cdir = _cache_dir()
     if cdir is None:
         return _compile(raw, str(path), lexicon)
