@@ -568,6 +568,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "export.heading_discrepancies": {"en": "Discrepancies between the sources and how they were resolved", "hu": "Eltérések a források között és feloldásuk"},
     "export.description": {"en": "Description", "hu": "Leírás"},
     "export.needed_by": {"en": "Needed by", "hu": "Ezekhez kell"},
+    "export.code": {"en": "Code", "hu": "Kód"},
+    "export.skill": {"en": "Knowledge or skill", "hu": "Tudás vagy készség"},
+    "export.area": {"en": "e-CF area {letter}: {area}", "hu": "e-CF {letter} terület: {area}"},
+    "export.language": {"en": "English", "hu": "Magyar"},
 }
 
 
