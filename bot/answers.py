@@ -1,7 +1,8 @@
 """Answer texts for topics, in one neutral plain-text form (adapters render it for their platform).
 
-``notes`` adds the editorial notes on where a text comes from ("[Hungarian edition only]",
-"The English edition is cut off here …").
+``notes=True`` adds the editorial notes on where a text comes from ("[Hungarian edition only]",
+"The English edition is cut off here …"): they belong in the export and in verbose answers, not in
+what a member asking a question reads.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def ks_items(profile: Profile, comp: Competence, lang: str) -> str:
 
 def competence_answer(
     profile: Profile, comp: Competence, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False,
-    notes: bool = True,
+    notes: bool = False,
 ) -> str:
     area = profile.area(comp.area)
     lines = [t("comp.header", lang, code=comp.code, title=comp.title.get(lang), letter=comp.area, area=area.get(lang) if area else "")]
@@ -92,7 +93,7 @@ def skill_answer(profile: Profile, code: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def role_answer(profile: Profile, field: str, lang: str, *, notes: bool = True) -> str:
+def role_answer(profile: Profile, field: str, lang: str, *, notes: bool = False) -> str:
     if field == "title":
         lines = [f"{t('label.title', lang)}: {profile.title.get(lang)}"]
         other = "hu" if lang == "en" else "en"
