@@ -599,8 +599,10 @@ def starts_with_vowel_sound(word: str) -> bool:
         return False
     first = w[0].lower()
     if first.isdigit():
-        # 1 egy, 5 öt (and 1000 ezer, 50 ötven …); every other digit starts with a consonant
-        return first in "15"
+        # read as a number: 5 öt, 50 ötven, 500 ötszáz …; 1 egy, 1000 ezer, 1000000 egymillió, but
+        # 10 tíz, 15 tizenöt, 100 száz; every other first digit starts with a consonant
+        digits = len(w) - len(w.lstrip("0123456789"))
+        return first == "5" or (first == "1" and digits % 3 == 1)
     code = len(w) > 1 and (w[1].isdigit() or (w[1] in ".-" and len(w) > 2 and w[2].isdigit()))
     if code or (len(w) == 1 and w.isalpha()) or (w.isupper() and len(w) <= 5 and w.isalpha()):
         return first in _VOWELS or first in _VOWEL_NAMED  # read letter by letter: "E.4", "M01", "ICT"

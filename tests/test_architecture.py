@@ -39,3 +39,13 @@ def test_hungarian_article_before_a_value_is_left_to_t():
 
     bare = [key for key, entry in MESSAGES.items() if re.search(r"(?<![\w(])[Aa]z? [„“\"]?\{", entry["hu"])]
     assert not bare
+
+
+def test_hungarian_article_before_a_number_follows_how_it_is_read():
+    """Line numbers go into knowledge-file messages ("először a(z) {first}. sorban"): "az 1.", "az 5.",
+    "az 50.", "az 1000." but "a 10." (tíz), "a 15." (tizenöt), "a 100." (száz)."""
+    from bot.i18n import articles
+
+    for n, art in ((1, "az"), (5, "az"), (50, "az"), (512, "az"), (1000, "az"), (1999, "az"), (1_000_000, "az"),
+                   (2, "a"), (10, "a"), (15, "a"), (100, "a"), (150, "a"), (10000, "a"), (123456, "a")):
+        assert articles(f"a(z) {n}. sorban") == f"{art} {n}. sorban", n
