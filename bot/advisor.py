@@ -70,35 +70,24 @@ def _fingerprint() -> bytes:
     return h.digest()
 
 
-def _decode(raw: bytes, name: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(f"{name}: line {line}: not valid UTF-8 (byte {exc.start})") from exc
-
-
 def _compile(raw: bytes, name: str, lexicon: tuple[bytes, str] | None = None) -> tuple[Profile, Index]:
     """Validate (pydantic schema), convert to the runtime model and index it, with the
     conversation lexicon (small talk, other roles) when given as (bytes, file name)."""
     from .kb import from_schema, lexicon_from_schema
-    from .loader import parse_lexicon, parse_profile
+    from .loader import decode, parse_lexicon, parse_profile
 
-    profile = from_schema(parse_profile(_decode(raw, name), name))
+    profile = from_schema(parse_profile(decode(raw, name), name))
     lex = None
     if lexicon is not None:
-        lex = lexicon_from_schema(parse_lexicon(_decode(lexicon[0], lexicon[1]), lexicon[1]))
+        lex = lexicon_from_schema(parse_lexicon(decode(lexicon[0], lexicon[1]), lexicon[1]))
     return profile, build_index(profile, lex)
 
 
 def read_lexicon(path=None) -> tuple[bytes, str]:
-    from .loader import lexicon_file
+    from .loader import lexicon_file, read_file
 
     f = lexicon_file(path)
-    try:
-        return f.read_bytes(), str(f)
-    except OSError as exc:
-        raise KnowledgeError(f"{f}: cannot read: {exc.strerror or exc}") from exc
+    return read_file(f), str(f)
 
 
 _MAGIC = b"role-advisor cache 2\n"
@@ -183,10 +172,9 @@ def load_compiled(path: Path, fingerprint: bytes | None = None,
     user's and closed to others (0700), each file this user's and writable by nobody else, and
     each file carries an HMAC-SHA256 under a random key kept in that directory; only a file whose
     MAC checks is unpickled. Anything else is ignored and rebuilt."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KnowledgeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    from .loader import read_file
+
+    raw = read_file(path)
     cdir = _cache_dir()
     secret = _cache_secret(cdir) if cdir is not None and _private_dir(cdir) else None
     if secret is None:
@@ -254,11 +242,13 @@ class Advisor:
         return detect_lang(clean(text), self.index, hint)
 
     def ask(self, text: object, lang: str | None = None, hint: str | None = None,
-            context: Context | None = None) -> Answer:
+            context: Context | None = None, *, verbose: bool = False) -> Answer:
         """Answer one question. ``lang`` ('en'/'hu') forces the answer language; otherwise it is
         detected from the question, with the conversation's language (``context``), else ``hint``
         (e.g. the platform's language), breaking ties. ``context`` is the conversation so far
-        (see :class:`Conversation`): follow-ups such as "what level?" resolve against it."""
+        (see :class:`Conversation`): follow-ups such as "what level?" resolve against it.
+        ``verbose`` adds the editorial notes on where a text comes from ("[Hungarian edition
+        only]", "The English edition is cut off here …"), which answers leave out by default."""
         question = clean(text)
         probe = strip_markup(question)
         forced = lang in ("en", "hu")
@@ -298,11 +288,11 @@ class Advisor:
         if comps:
             topic = f"competence:{comps[0]}"
             alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
-            return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context))
+            return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context), verbose)
         if skills and not absent:
             topic = f"skill:{skills[0]}"
             alts = [f"skill:{s}" for s in skills[1:]]
-            return self._answer(question, lang, topic, 1.0, alts, m)
+            return self._answer(question, lang, topic, 1.0, alts, m, None, verbose)
         if absent:
             return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
         if bad_skills and m.topic is None:
@@ -315,13 +305,13 @@ class Advisor:
             if wanted and not forced:
                 lang = wanted
             if self.has_topic(topic):
-                return self._answer(question, lang, topic, 1.0, [], m, view)
+                return self._answer(question, lang, topic, 1.0, [], m, view, verbose)
         if m.topic is None and not m.content and (m.want_level or m.want_ks):
             # "what skills do I need?", "milyen szintek?": the competences with levels and codes
-            return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m)
+            return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m, None, verbose)
         if m.topic is None:
             return Answer(question, lang, False, None, min(m.score, 0.99), t("decline.generic", lang, title=title))
-        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m)
+        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m, None, verbose)
 
     def conversation(self, ttl: float = DEFAULT_TTL, clock=None) -> "Conversation":
         """A conversation: its ``ask`` keeps the dialogue context between turns."""
@@ -353,17 +343,17 @@ class Advisor:
         comp = self.profile.competence(code)
         return comp.ks_codes if comp else ()
 
-    def answer_topic(self, topic: str, lang: str = "en", question: str = "") -> Answer:
+    def answer_topic(self, topic: str, lang: str = "en", question: str = "", *, verbose: bool = False) -> Answer:
         """The answer for a topic id, e.g. when a "did you mean" button is pressed."""
         if not self.has_topic(topic):
             return Answer(question, lang, False, None, 0.0, t("decline.generic", lang, title=self.profile.title.get(lang)))
-        return Answer(question, lang, True, topic, 1.0, self.render(topic, lang), [])
+        return Answer(question, lang, True, topic, 1.0, self.render(topic, lang, notes=verbose), [])
 
     def _answer(self, question: str, lang: str, topic: str, conf: float, alts: list[str], m,
-                view: str | None = None) -> Answer:
+                view: str | None = None, verbose: bool = False) -> Answer:
         if view is None:
             view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
-        text = self.render(topic, lang, level=view == "level", ks=view == "ks", matrix=m.want_matrix)
+        text = self.render(topic, lang, level=view == "level", ks=view == "ks", matrix=m.want_matrix, notes=verbose)
         alts = [a for a in dict.fromkeys(alts) if a != topic and self.has_topic(a)]
         return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
 
@@ -377,23 +367,25 @@ class Advisor:
             return self.profile.skill(key) is not None
         return False
 
-    def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False) -> str:
-        """The answer text of a topic (memoised: it depends on nothing but its arguments)."""
-        key = (topic, lang, level, ks, matrix)
+    def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False,
+               notes: bool = False) -> str:
+        """The answer text of a topic (memoised: it depends on nothing but its arguments); ``notes``
+        adds the editorial notes on where each text comes from."""
+        key = (topic, lang, level, ks, matrix, notes)
         text = self._rendered.get(key)
         if text is None:
-            text = self._render(topic, lang, level=level, ks=ks, matrix=matrix)
+            text = self._render(topic, lang, level=level, ks=ks, matrix=matrix, notes=notes)
             if len(self._rendered) < 20000:
                 self._rendered[key] = text
         return text
 
-    def _render(self, topic: str, lang: str, *, level: bool, ks: bool, matrix: bool) -> str:
+    def _render(self, topic: str, lang: str, *, level: bool, ks: bool, matrix: bool, notes: bool) -> str:
         kind, _, key = topic.partition(":")
         if kind == "role":
-            return answers.role_answer(self.profile, key, lang)
+            return answers.role_answer(self.profile, key, lang, notes=notes)
         if kind == "competence":
             comp = self.profile.competence(key)
-            return answers.competence_answer(self.profile, comp, lang, level=level, ks=ks, matrix=matrix)
+            return answers.competence_answer(self.profile, comp, lang, level=level, ks=ks, matrix=matrix, notes=notes)
         return answers.skill_answer(self.profile, key, lang)
 
     def topic_label(self, topic: str, lang: str) -> str:
@@ -444,12 +436,12 @@ class Conversation:
         self.clock = clock or time.monotonic
         self.context: Context | None = None
 
-    def ask(self, text: object, lang: str | None = None, hint: str | None = None) -> Answer:
+    def ask(self, text: object, lang: str | None = None, hint: str | None = None, *, verbose: bool = False) -> Answer:
         now = self.clock()
         ctx = self.context
         if ctx is not None and now - ctx.at > self.ttl:
             ctx = None
-        ans = self.advisor.ask(text, lang=lang, hint=hint, context=ctx)
+        ans = self.advisor.ask(text, lang=lang, hint=hint, context=ctx, verbose=verbose)
         if ans.question.strip():
             self.context = next_context(ctx, ans, now)
         return ans

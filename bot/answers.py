@@ -1,12 +1,19 @@
-"""Answer texts for topics, in one neutral plain-text form (adapters render it for their platform)."""
+"""Answer texts for topics, in one neutral plain-text form (adapters render it for their platform).
+
+``notes=True`` adds the editorial notes on where a text comes from ("[Hungarian edition only]",
+"The English edition is cut off here …"): they belong in the export and in verbose answers, not in
+what a member asking a question reads.
+"""
 from __future__ import annotations
 
 from .i18n import join_list, t
 from .kb import Competence, Profile, Text
 
 
-def _with_note(text: Text, lang: str) -> str:
+def _with_note(text: Text, lang: str, notes: bool) -> str:
     body = text.get(lang)
+    if not notes:
+        return body
     if lang in text.translated:
         return f"{body} {t('label.translated', lang)}"
     if lang in text.reconstructed:
@@ -14,11 +21,11 @@ def _with_note(text: Text, lang: str) -> str:
     return body
 
 
-def _item(text: Text, lang: str) -> str:
+def _item(text: Text, lang: str, notes: bool) -> str:
     mark = ""
-    if text.origin == "hu":
+    if notes and text.origin == "hu":
         mark = t("label.item_from_hu", lang)
-    elif text.origin == "en":
+    elif notes and text.origin == "en":
         mark = t("label.item_from_en", lang)
     return f"• {text.get(lang)}{mark}"
 
@@ -29,7 +36,7 @@ def _levels(comp: Competence, lang: str) -> str:
     return t(key, lang, levels=join_list(nums, lang))
 
 
-def _ks_items(profile: Profile, comp: Competence, lang: str) -> str:
+def ks_items(profile: Profile, comp: Competence, lang: str) -> str:
     parts = []
     for link in comp.ks:
         sk = profile.skill(link.code)
@@ -40,11 +47,12 @@ def _ks_items(profile: Profile, comp: Competence, lang: str) -> str:
 
 
 def competence_answer(
-    profile: Profile, comp: Competence, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False
+    profile: Profile, comp: Competence, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False,
+    notes: bool = False,
 ) -> str:
     area = profile.area(comp.area)
     lines = [t("comp.header", lang, code=comp.code, title=comp.title.get(lang), letter=comp.area, area=area.get(lang) if area else "")]
-    ks_line = t("comp.ks", lang, items=_ks_items(profile, comp, lang)) if comp.ks else t("comp.ks_none", lang)
+    ks_line = t("comp.ks", lang, items=ks_items(profile, comp, lang)) if comp.ks else t("comp.ks_none", lang)
     level_lines = [_levels(comp, lang)] + [t("comp.level_line", lang, n=n, text=lt.get(lang)) for n, lt in comp.levels]
     if ks and not level:
         lines += [ks_line, _levels(comp, lang)]
@@ -54,7 +62,7 @@ def competence_answer(
         lines += [comp.description.get(lang)] + level_lines + [ks_line]
     if matrix:
         lines.append(matrix_row_line(profile, comp.code, lang))
-    if comp.origin == "hu" and lang == "en":
+    if notes and comp.origin == "hu" and lang == "en":
         lines.append(t("comp.origin_hu", lang))
     return "\n".join(lines)
 
@@ -85,7 +93,7 @@ def skill_answer(profile: Profile, code: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-def role_answer(profile: Profile, field: str, lang: str) -> str:
+def role_answer(profile: Profile, field: str, lang: str, *, notes: bool = False) -> str:
     if field == "title":
         lines = [f"{t('label.title', lang)}: {profile.title.get(lang)}"]
         other = "hu" if lang == "en" else "en"
@@ -97,18 +105,18 @@ def role_answer(profile: Profile, field: str, lang: str) -> str:
         return "\n".join(lines)
     if field in ("summary", "mission", "responsibility", "environment"):
         text = getattr(profile, field)
-        return f"{t('label.' + field, lang)}: {_with_note(text, lang)}"
+        return f"{t('label.' + field, lang)}: {_with_note(text, lang, notes)}"
     if field == "deliverables":
         lines = [f"{t('label.deliverables', lang)} — {t('label.accountable', lang)}:"]
-        lines += [_item(x, lang) for x in profile.accountable]
+        lines += [_item(x, lang, notes) for x in profile.accountable]
         if profile.contributor:
             lines.append(f"{t('label.contributor', lang)}:")
-            lines += [_item(x, lang) for x in profile.contributor]
+            lines += [_item(x, lang, notes) for x in profile.contributor]
         return "\n".join(lines)
     if field == "tasks":
-        return "\n".join([f"{t('label.tasks', lang)}:"] + [_item(x, lang) for x in profile.tasks])
+        return "\n".join([f"{t('label.tasks', lang)}:"] + [_item(x, lang, notes) for x in profile.tasks])
     if field == "kpis":
-        return "\n".join([f"{t('label.kpis', lang)}:"] + [_item(x, lang) for x in profile.kpis])
+        return "\n".join([f"{t('label.kpis', lang)}:"] + [_item(x, lang, notes) for x in profile.kpis])
     if field == "competences":
         lines = [t("label.competences", lang, title=profile.title.get(lang))]
         for c in profile.competences:

@@ -57,7 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "comp.printed": {
         "en": "{code} (printed as {printed} in the source, with {code}'s label)",
-        "hu": "{code} (a forrásban {printed} kóddal, de a {code} leírásával)",
+        "hu": "{code} (a forrásban {printed} kóddal, de a(z) {code} leírásával)",
     },
     "comp.origin_hu": {
         "en": "Note: this competence is in the Hungarian edition only; the English text is a translation.",
@@ -65,7 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "comp.matrix": {
         "en": "Summary matrix (as printed): row {code} \"{title}\" ticks {marks}.",
-        "hu": "Összefoglaló mátrix (ahogy nyomtatták): a {code} \"{title}\" sorban jelölt: {marks}.",
+        "hu": "Összefoglaló mátrix (ahogy nyomtatták): a(z) {code} \"{title}\" sorban jelölt: {marks}.",
     },
     "comp.matrix_none": {"en": "nothing", "hu": "semmi"},
     "comp.matrix_differs": {
@@ -81,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "skill.printed_elsewhere": {
         "en": "{comp} prints {printed} in the source, but with the label of {code}, so it is counted under {code}.",
-        "hu": "A(z) {comp} a forrásban {printed} kódot ír, de a {code} leírásával, ezért a {code} alá számít.",
+        "hu": "A(z) {comp} a forrásban {printed} kódot ír, de a(z) {code} leírásával, ezért a(z) {code} alá számít.",
     },
     "cat.technical": {"en": "technical", "hu": "technikai"},
     "cat.behavioural": {"en": "behavioural", "hu": "viselkedési"},
@@ -224,7 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Worth reviewing: {topics}. Ask me about any of them, e.g. “{example}”.",
         "hu": "Érdemes átnézni: {topics}. Kérdezz rá bármelyikre, például: „{example}”.",
     },
-    "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a {code}?"},
+    "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a(z) {code}?"},
     "quiz.review_example_role": {"en": "What are {label}?", "hu": "Mik {label}?"},
     "quiz.perfect": {"en": "Perfect score — nothing to review.", "hu": "Hibátlan — nincs mit átnézni."},
     "quiz.none_active": {
@@ -550,6 +550,99 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No profile {profile!r}; available: {available}.",
         "hu": "Nincs {profile!r} profil; elérhető: {available}.",
     },
+    # -- knowledge files (role-advisor validate, start-up) -----------------------------------------
+    "kb.problem": {"en": "{name}: line {line}: {place}: {problem}", "hu": "{name}: {line}. sor: {place}: {problem}"},
+    "kb.top_level": {"en": "(top level)", "hu": "(legfelső szint)"},
+    "kb.more": {
+        "en": "{name}: … and {n} more problems (the first ones are listed; fix them and validate again).",
+        "hu": "{name}: … és még {n} hiba (az elsőket soroltam fel; javítsd őket, és ellenőrizd újra).",
+    },
+    "kb.duplicate": {
+        "en": "{name}: line {line}: {place}: this key is given twice in the same mapping (first on line {first}); YAML would silently keep only the last one, so remove or rename one of them.",
+        "hu": "{name}: {line}. sor: {place}: ez a kulcs kétszer szerepel ugyanabban a leképezésben (először a(z) {first}. sorban); a YAML csendben csak az utolsót tartaná meg, ezért töröld vagy nevezd át az egyiket.",
+    },
+    "kb.too_deep": {
+        "en": "{name}: line {line}, column {column}: nested more than {depth} levels deep; a knowledge file needs far fewer (is a bracket or an indentation wrong?).",
+        "hu": "{name}: {line}. sor, {column}. oszlop: {depth} szintnél mélyebb egymásba ágyazás; egy tudásfájlnak ennél jóval kevesebb kell (rossz egy zárójel vagy egy behúzás?).",
+    },
+    "kb.too_many": {
+        "en": "{name}: line {line}, column {column}: more than {nodes} values (texts, lists and mappings); a knowledge file needs far fewer.",
+        "hu": "{name}: {line}. sor, {column}. oszlop: több mint {nodes} érték (szöveg, lista és leképezés); egy tudásfájlnak ennél jóval kevesebb kell.",
+    },
+    "kb.alias": {
+        "en": "{name}: line {line}, column {column}: YAML aliases (*name) are not allowed in knowledge files; write the value out.",
+        "hu": "{name}: {line}. sor, {column}. oszlop: a YAML aliasok (*név) tudásfájlban nem megengedettek; írd ki az értéket.",
+    },
+    "kb.too_big": {
+        "en": "{name}: the file is {size} MB; a knowledge file may be at most {limit} MB.",
+        "hu": "{name}: a fájl {size} MB; egy tudásfájl legfeljebb {limit} MB lehet.",
+    },
+    "kb.yaml": {
+        "en": "{name}: line {line}, column {column}: not valid YAML: {problem}",
+        "hu": "{name}: {line}. sor, {column}. oszlop: nem érvényes YAML: {problem}",
+    },
+    "kb.yaml_nowhere": {"en": "{name}: not valid YAML: {problem}", "hu": "{name}: nem érvényes YAML: {problem}"},
+    "kb.empty_profile": {
+        "en": "{name}: the file is empty (or holds only comments); a profile is a YAML mapping that starts with “schema_version: 1” and “id: …”.",
+        "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); egy profil olyan YAML leképezés, amely így kezdődik: „schema_version: 1” és „id: …”.",
+    },
+    "kb.empty_lexicon": {
+        "en": "{name}: the file is empty (or holds only comments); the conversation lexicon is a YAML mapping that starts with “schema_version: 1” and “smalltalk: …”.",
+        "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); a beszélgetési szótár olyan YAML leképezés, amely így kezdődik: „schema_version: 1” és „smalltalk: …”.",
+    },
+    "kb.not_mapping_profile": {
+        "en": "{name}: line {line}: a profile must be a mapping of keys to values (key: value), not {kind}.",
+        "hu": "{name}: {line}. sor: egy profilnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",
+    },
+    "kb.not_mapping_lexicon": {
+        "en": "{name}: line {line}: the conversation lexicon must be a mapping of keys to values (key: value), not {kind}.",
+        "hu": "{name}: {line}. sor: a beszélgetési szótárnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",
+    },
+    "kb.kind_list": {"en": "a list", "hu": "lista"},
+    "kb.kind_text": {"en": "a single text", "hu": "egyetlen szöveg"},
+    "kb.kind_number": {"en": "a number", "hu": "szám"},
+    "kb.kind_bool": {"en": "true/false", "hu": "igaz/hamis érték"},
+    "kb.kind_other": {"en": "a single value", "hu": "egyetlen érték"},
+    "kb.no_profiles": {"en": "{name}: no profile (*.yaml) in this directory", "hu": "{name}: ebben a könyvtárban nincs profil (*.yaml)"},
+    "kb.missing": {"en": "{name}: no such file or directory", "hu": "{name}: nincs ilyen fájl vagy könyvtár"},
+    "kb.unreadable": {"en": "{name}: cannot read: {error}", "hu": "{name}: nem olvasható: {error}"},
+    "kb.not_utf8": {
+        "en": "{name}: line {line}: not valid UTF-8 (byte {byte})",
+        "hu": "{name}: {line}. sor: nem érvényes UTF-8 ({byte}. bájt)",
+    },
+    "kb.same_id": {
+        "en": "{name}: id: profile id {id!r} is used by another file too",
+        "hu": "{name}: id: a(z) {id!r} profilazonosítót egy másik fájl is használja",
+    },
+    "kb.ref_comp_twice": {
+        "en": "competence {code} appears twice (first as competences[{first}])",
+        "hu": "a(z) {code} kompetencia kétszer szerepel (először: competences[{first}])",
+    },
+    "kb.ref_area": {
+        "en": "the area {area!r} of {code} is not in 'areas'",
+        "hu": "a(z) {code} területe ({area!r}) nincs az 'areas' alatt",
+    },
+    "kb.ref_ks": {
+        "en": "knowledge/skill {code} (listed by {comp}) is not defined in 'knowledge_skills'",
+        "hu": "a(z) {code} tudás/készség (a(z) {comp} sorolja fel) nincs megadva a 'knowledge_skills' alatt",
+    },
+    "kb.ref_ks_twice": {
+        "en": "{comp} lists knowledge/skill {code} twice",
+        "hu": "a(z) {comp} kétszer sorolja fel a(z) {code} tudás/készséget",
+    },
+    "kb.ref_matrix_code": {
+        "en": "{code!r} is not a competence code like C.4",
+        "hu": "a(z) {code!r} nem olyan kompetenciakód, mint a C.4",
+    },
+    "kb.ref_matrix_mark": {
+        "en": "mark {code} of matrix row {row} is not in 'knowledge_skills'",
+        "hu": "a mátrix {row} sorának {code} jelölése nincs a 'knowledge_skills' alatt",
+    },
+    "kb.ref_topic": {
+        "en": "{topic!r} is not a topic of this profile (role:…, competence:…, skill:…)",
+        "hu": "a(z) {topic!r} nem témája ennek a profilnak (role:…, competence:…, skill:…)",
+    },
+    "kb.ref_discrepancy_twice": {"en": "the id {id!r} is used by another discrepancy too", "hu": "a(z) {id!r} azonosítót egy másik eltérés is használja"},
     "export.heading_role": {"en": "Role description", "hu": "Szerepkör leírás"},
     "export.heading_competences": {"en": "Competences (detailed profile)", "hu": "Kompetenciák (részletes profil)"},
     "export.heading_skills": {"en": "Knowledge and skills", "hu": "Tudás és készségek"},
@@ -557,6 +650,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "export.heading_discrepancies": {"en": "Discrepancies between the sources and how they were resolved", "hu": "Eltérések a források között és feloldásuk"},
     "export.description": {"en": "Description", "hu": "Leírás"},
     "export.needed_by": {"en": "Needed by", "hu": "Ezekhez kell"},
+    "export.code": {"en": "Code", "hu": "Kód"},
+    "export.skill": {"en": "Knowledge or skill", "hu": "Tudás vagy készség"},
+    "export.area": {"en": "e-CF area {letter}: {area}", "hu": "e-CF {letter} terület: {area}"},
+    "export.language": {"en": "English", "hu": "Magyar"},
 }
 
 
@@ -584,8 +681,10 @@ def starts_with_vowel_sound(word: str) -> bool:
         return False
     first = w[0].lower()
     if first.isdigit():
-        # 1 egy, 5 öt (and 1000 ezer, 50 ötven …); every other digit starts with a consonant
-        return first in "15"
+        # read as a number: 5 öt, 50 ötven, 500 ötszáz …; 1 egy, 1000 ezer, 1000000 egymillió, but
+        # 10 tíz, 15 tizenöt, 100 száz; every other first digit starts with a consonant
+        digits = len(w) - len(w.lstrip("0123456789"))
+        return first == "5" or (first == "1" and digits % 3 == 1)
     code = len(w) > 1 and (w[1].isdigit() or (w[1] in ".-" and len(w) > 2 and w[2].isdigit()))
     if code or (len(w) == 1 and w.isalpha()) or (w.isupper() and len(w) <= 5 and w.isalpha()):
         return first in _VOWELS or first in _VOWEL_NAMED  # read letter by letter: "E.4", "M01", "ICT"

@@ -210,39 +210,52 @@ class Profile(_Strict):
                 raise ValueError(f"{code!r} is not a knowledge/skill code like B11")
         return v
 
-    @model_validator(mode="after")
-    def _references(self):
-        seen: set[str] = set()
+    def reference_problems(self) -> list[tuple[tuple, str]]:
+        """What the field types cannot check: codes that must be defined elsewhere in the file, and
+        things that must be unique. Each problem comes with the place of the offending entry (a
+        location like pydantic's), so the loader reports its line rather than the top of the file."""
+        out: list[tuple[tuple, str]] = []
+        seen: dict[str, int] = {}
         for i, comp in enumerate(self.competences):
+            at = ("competences", i)
             if comp.code in seen:
-                raise ValueError(f"competences[{i}]: competence {comp.code} appears twice")
-            seen.add(comp.code)
+                out.append((at + ("code",), _msg("kb.ref_comp_twice", code=comp.code, first=seen[comp.code])))
+            seen.setdefault(comp.code, i)
             if comp.area not in self.areas:
-                raise ValueError(f"competences[{i}] ({comp.code}): area {comp.area!r} is not in 'areas'")
-            for ref in comp.ks:
+                out.append((at + ("code",), _msg("kb.ref_area", code=comp.code, area=comp.area)))
+            listed: set[str] = set()
+            for j, ref in enumerate(comp.ks):
                 if ref.code not in self.knowledge_skills:
-                    raise ValueError(
-                        f"competences[{i}] ({comp.code}): knowledge/skill {ref.code} is not defined in 'knowledge_skills'"
-                    )
-            if len(set(comp.ks_codes)) != len(comp.ks_codes):
-                raise ValueError(f"competences[{i}] ({comp.code}): a knowledge/skill code is listed twice")
+                    out.append((at + ("ks", j), _msg("kb.ref_ks", comp=comp.code, code=ref.code)))
+                if ref.code in listed:
+                    out.append((at + ("ks", j), _msg("kb.ref_ks_twice", comp=comp.code, code=ref.code)))
+                listed.add(ref.code)
         if self.matrix:
             for j, row in enumerate(self.matrix.rows):
+                at = ("matrix", "rows", j)
                 if not COMPETENCE_CODE.match(row.code):
-                    raise ValueError(f"matrix.rows[{j}]: {row.code!r} is not a competence code")
-                for mark in row.marks:
+                    out.append((at + ("code",), _msg("kb.ref_matrix_code", code=row.code)))
+                for k, mark in enumerate(row.marks):
                     if mark not in self.knowledge_skills:
-                        raise ValueError(f"matrix.rows[{j}] ({row.code}): mark {mark} is not in 'knowledge_skills'")
+                        out.append((at + ("marks", k), _msg("kb.ref_matrix_mark", row=row.code, code=mark)))
         topics = set(ROLE_TOPICS) | {f"competence:{c.code}" for c in self.competences}
         topics |= {f"skill:{k}" for k in self.knowledge_skills}
         for section in ("examples", "concepts"):
             for topic in getattr(self, section):
                 if topic not in topics:
-                    raise ValueError(f"{section}: {topic!r} is not a topic of this profile (role:…, competence:…, skill:…)")
-        ids = [d.id for d in self.discrepancies]
-        if len(set(ids)) != len(ids):
-            raise ValueError("discrepancies: an id appears twice")
-        return self
+                    out.append(((section, topic), _msg("kb.ref_topic", section=section, topic=topic)))
+        ids: set[str] = set()
+        for j, d in enumerate(self.discrepancies):
+            if d.id in ids:
+                out.append((("discrepancies", j, "id"), _msg("kb.ref_discrepancy_twice", id=d.id)))
+            ids.add(d.id)
+        return out
+
+
+def _msg(key: str, **values) -> str:
+    from .i18n import t
+
+    return t(key, "en", **values)
 
 
 class SmallTalk(_Strict):

@@ -197,3 +197,51 @@ def test_shared_between_threads(advisor):
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda q: advisor.ask(q).to_dict(), qs))
     assert got == expected
+
+
+def test_hungarian_articles_before_codes_follow_the_sound(advisor):
+    """"a B05" but "az A.3", "az E.4", "az M01": every Hungarian answer and quiz hint that puts an
+    article before a code chooses it by the code's first sound (no "Mi a A.3?")."""
+    import re
+
+    from bot.i18n import starts_with_vowel_sound, t
+
+    assert t("quiz.review_example_competence", "hu", code="A.3") == "Mi az A.3?"
+    assert t("quiz.review_example_competence", "hu", code="B.1") == "Mi a B.1?"
+    wrong = set()
+    for topic in advisor.topics():
+        for view in ({}, {"level": True}, {"ks": True}, {"matrix": True}):
+            text = advisor.render(topic, "hu", **view)
+            for m in re.finditer(r"(?<![\w.])([Aa]z?) ([A-Z]\.?\d+)", text):
+                if (m.group(1).lower() == "az") != starts_with_vowel_sound(m.group(2)):
+                    wrong.add((topic, m.group(0)))
+    assert not wrong
+
+
+EDITORIAL_NOTES = ("label.reconstructed", "label.translated", "label.item_from_hu", "label.item_from_en", "comp.origin_hu")
+
+
+def test_answers_leave_out_the_editorial_notes_unless_verbose(advisor):
+    """"[Hungarian edition only]", "The English edition is cut off here …" are for the export and
+    for ``verbose``; a member asking a question gets the profile's text."""
+    from bot.i18n import t
+
+    notes = {lang: [t(k, lang).strip() for k in EDITORIAL_NOTES] for lang in ("en", "hu")}
+    for topic in advisor.topics():
+        for lang in ("en", "hu"):
+            for view in ({}, {"level": True}, {"ks": True}, {"matrix": True}):
+                text = advisor.render(topic, lang, **view)
+                assert not [n for n in notes[lang] if n in text], (topic, lang, view)
+    for q, note in (("What are the deliverables?", "Social networks [Hungarian edition only]"),
+                    ("What is the mission?", "(The English edition is cut off here; completed from the Hungarian.)"),
+                    ("tell me about C.1", "Note: this competence is in the Hungarian edition only"),
+                    ("Mik a fő feladatok?", "Vállalati közösségi hálózatok moderálása. [csak a magyar kiadásban]")):
+        plain, verbose = advisor.ask(q), advisor.ask(q, verbose=True)
+        assert plain.answered and (verbose.topic, verbose.lang) == (plain.topic, plain.lang), q
+        assert note not in plain.answer and note in verbose.answer, q
+        assert verbose.answer.startswith(plain.answer.split("\n")[0])
+    chat = advisor.conversation()
+    chat.ask("what is C.1?")
+    assert "Hungarian edition only" in chat.ask("and the level?", verbose=True).answer
+    assert "Hungarian edition only" not in advisor.answer_topic("competence:C.1").answer
+    assert "Hungarian edition only" in advisor.answer_topic("competence:C.1", verbose=True).answer

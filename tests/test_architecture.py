@@ -75,3 +75,22 @@ def test_parsing_the_command_line_loads_no_quiz_engine_storage_or_wrapping():
             "print(sorted(m for m in ('bot.quizzes', 'bot.storage', 'rapidfuzz', 'wcwidth', 'aiosqlite') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_hungarian_article_before_a_value_is_left_to_t():
+    """A value's first sound decides "a" or "az" ("az A.3", "a B05"): the catalogue writes "a(z)"
+    before every placeholder and t() chooses; a hard-coded "a {code}" gives "Mi a A.3?"."""
+    import re
+
+    bare = [key for key, entry in MESSAGES.items() if re.search(r"(?<![\w(])[Aa]z? [„“\"]?\{", entry["hu"])]
+    assert not bare
+
+
+def test_hungarian_article_before_a_number_follows_how_it_is_read():
+    """Line numbers go into knowledge-file messages ("először a(z) {first}. sorban"): "az 1.", "az 5.",
+    "az 50.", "az 1000." but "a 10." (tíz), "a 15." (tizenöt), "a 100." (száz)."""
+    from bot.i18n import articles
+
+    for n, art in ((1, "az"), (5, "az"), (50, "az"), (512, "az"), (1000, "az"), (1999, "az"), (1_000_000, "az"),
+                   (2, "a"), (10, "a"), (15, "a"), (100, "a"), (150, "a"), (10000, "a"), (123456, "a")):
+        assert articles(f"a(z) {n}. sorban") == f"{art} {n}. sorban", n
