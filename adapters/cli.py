@@ -55,13 +55,13 @@ def cmd_ask(args) -> int:
     for line in questions:
         q, conv = _parse_line(line) if not args.question else (line, None)
         if conv is None:
-            ans = advisor.ask(q, lang=lang)
+            ans = advisor.ask(q, lang=lang, verbose=args.verbose)
         else:
             if conv not in conversations:
                 if len(conversations) >= 10000:  # bounded: the oldest conversation is forgotten
                     conversations.pop(next(iter(conversations)))
                 conversations[conv] = advisor.conversation()
-            ans = conversations[conv].ask(q, lang=lang)
+            ans = conversations[conv].ask(q, lang=lang, verbose=args.verbose)
         if args.json:
             sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
             sys.stdout.flush()
@@ -116,7 +116,7 @@ def cmd_chat(args) -> int:
             else:
                 show(t("cli.unknown_command", ui, cmd=cmd[:40]))
             continue
-        ans = conversation.ask(text, lang=fixed)
+        ans = conversation.ask(text, lang=fixed, verbose=args.verbose)
         ui = ans.lang
         show(_plain(advisor, ans) + "\n")
     show(t("cli.bye", ui))
@@ -161,16 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action=VersionAction, help="print the version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     lang_help = "answer language: auto (the question's, default), en or hu"
+    verbose_help = "add the editorial notes on where a text comes from (an edition, a reconstruction)"
 
     a = add_command(sub, "ask", "answer questions (arguments, or one per line on stdin)")
     a.add_argument("question", nargs="*", help="the question; without it, read stdin line by line")
     a.add_argument("--json", action="store_true", help="one JSON object per answer")
     a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
+    a.add_argument("--verbose", action="store_true", help=verbose_help)
     add_common(a)
     a.set_defaults(func=cmd_ask)
 
     c = add_command(sub, "chat", "interactive chat in the terminal; follow-ups use the conversation so far (also works piped)")
     c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
+    c.add_argument("--verbose", action="store_true", help=verbose_help)
     add_common(c)
     c.set_defaults(func=cmd_chat)
 

@@ -242,3 +242,12 @@ def test_terminal_questions_are_not_logged(tmp_path):
 def test_unknown_quiz_kind_is_one_line_in_the_quiz_language(tmp_path, json_flag):
     err = one_clear_line(run_in(tmp_path, ["quiz", *json_flag, "--kinds", "kpi,bogus", "--lang", "hu"]))
     assert err.startswith("Nem készíthető kvíz: ismeretlen típus: bogus;") and "skill_meaning" in err
+
+
+def test_verbose_adds_the_editorial_notes_in_the_terminal(tmp_path):
+    plain = run_in(tmp_path, ["ask", "What are the deliverables?"])
+    verbose = run_in(tmp_path, ["ask", "--verbose", "What are the deliverables?"])
+    assert plain.returncode == verbose.returncode == 0
+    assert "[Hungarian edition only]" in verbose.stdout and "[Hungarian edition only]" not in plain.stdout
+    chat = run_in(tmp_path, ["chat", "--verbose"], stdin="What are the deliverables?\n")
+    assert "[Hungarian edition only]" in chat.stdout
