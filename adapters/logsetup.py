@@ -4,8 +4,10 @@ traceback alike), and the libraries' start-up tracebacks kept out of the way of 
 ``main`` prints for a fatal condition."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import re
 import sys
 import time
 
@@ -44,10 +46,20 @@ class RedactingFormatter(logging.Formatter):
 
 
 def redact(text: str, secrets) -> str:
-    for s in secrets:
-        if s and s in text:
-            text = text.replace(s, MASK)
-    return text
+    """``text`` with every secret masked: in any case (python-telegram-bot lower-cases some error
+    texts), and percent-encoded as a URL would carry it."""
+    pattern = _secret_pattern(tuple(secrets))
+    return pattern.sub(MASK, text) if pattern is not None else text
+
+
+@functools.lru_cache(maxsize=16)
+def _secret_pattern(secrets: tuple[str, ...]):
+    from urllib.parse import quote
+
+    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote(s, safe="/:"))}
+    if not forms:
+        return None
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)), re.IGNORECASE)
 
 
 class _FatalStartup(logging.Filter):

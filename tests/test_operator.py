@@ -281,3 +281,63 @@ def test_telegram_with_the_database_out_of_reach_is_one_line_and_exit_1(tmp_path
     assert r.returncode == 1
     line = _assert_one_fatal_line(r.stdout, r.stderr, TG_TOKEN, DB_PASSWORD, "p%40ss", "w%2Frd")
     assert "PostgresStorage(postgresql://***@127.0.0.1:" in line
+
+
+def test_secrets_are_masked_in_any_case_and_percent_encoded():
+    """python-telegram-bot lower-cases some error texts ("the token `…` was rejected"); a URL may
+    carry the token or a password percent-encoded."""
+    from urllib.parse import quote
+
+    from adapters.logsetup import redact
+
+    token, pw = "123456:AbCdEfGhIjKlMnOpQrStUvWxYz012345678", "p@ss:w/rd%1"
+    for text in (f"invalidtoken: the token `{token.lower()}` was rejected", f"GET /bot{token.upper()}/getMe",
+                 f"url=https://x/bot{quote(token, safe='')}/", f"postgresql://u:{quote(pw, safe='')}@h/db", f"pw={pw}"):
+        out = redact(text, [token, pw])
+        assert token.lower() not in out.lower() and quote(token, safe="").lower() not in out.lower(), out
+        assert pw not in out and quote(pw, safe="").lower() not in out.lower(), out
+
+
+class _Refusing:
+    """A stand-in Bot API on 127.0.0.1 that refuses every token with 401, its error page echoing the
+    request path (which carries the token), in upper case for good measure."""
+
+    def __enter__(self):
+        import http.server
+        import json
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                body = json.dumps({"ok": False, "error_code": 401,
+                                   "description": f"Unauthorized: {self.path} / {self.path.upper()}"}).encode()
+                self.send_response(401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/bot"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_a_revoked_token_is_one_line_and_never_printed(tmp_path, level):
+    with _Refusing() as base:
+        r = subprocess.run(cli_cmd() + ["telegram", "--log-level", level], capture_output=True, text=True, timeout=120,
+                           env=_env(TELEGRAM_BOT_TOKEN=TG_TOKEN, TELEGRAM_API_BASE_URL=base,
+                                    ROLE_ADVISOR_DATA_DIR=str(tmp_path)))
+    everything = (r.stdout + r.stderr).lower()
+    assert r.returncode != 0
+    assert TG_TOKEN.lower() not in everything and TG_TOKEN.split(":")[1].lower() not in everything, everything
+    if level == "info":
+        _assert_one_fatal_line(r.stdout, r.stderr)
