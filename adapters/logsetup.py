@@ -79,18 +79,12 @@ class _FatalStartup(logging.Filter):
 
 
 def database_secrets(env=None) -> list[str]:
-    """The database password, as given and as written in the URL (raw and percent-decoded)."""
-    from urllib.parse import unquote
+    """The database password in every form the configuration carries it (its own variable, the
+    URL's userinfo and query, raw and percent-decoded)."""
+    from bot.storage import url_secrets
 
     env = os.environ if env is None else env
-    out = [env.get("ROLE_ADVISOR_DATABASE_PASSWORD") or ""]
-    url = env.get("ROLE_ADVISOR_DATABASE_URL") or ""
-    if "://" in url and "@" in url:
-        userinfo = url.split("://", 1)[1].rsplit("@", 1)[0]
-        if ":" in userinfo:
-            pw = userinfo.split(":", 1)[1]
-            out += [pw, unquote(pw)]
-    return [s for s in out if s]
+    return url_secrets(env.get("ROLE_ADVISOR_DATABASE_URL") or "", env.get("ROLE_ADVISOR_DATABASE_PASSWORD"))
 
 
 def setup_logging(level: int, secrets=()) -> logging.Handler:

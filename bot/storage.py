@@ -738,16 +738,7 @@ class PostgresStorage(BaseStorage):
         return f"PostgresStorage({safe_url(self.url)})"
 
     def _secrets(self) -> list[str]:
-        from urllib.parse import unquote
-
-        out = [self.password or ""]
-        rest = self.url.split("://", 1)[-1]
-        if "@" in rest:
-            userinfo = rest.rsplit("@", 1)[0]
-            if ":" in userinfo:
-                pw = userinfo.split(":", 1)[1]
-                out += [pw, unquote(pw)]
-        return sorted({x for x in out if x}, key=len, reverse=True)
+        return url_secrets(self.url, self.password)
 
     async def open(self) -> None:
         try:
@@ -807,11 +798,39 @@ class PostgresStorage(BaseStorage):
 
 
 def safe_url(url: str) -> str:
-    """The URL with everything before the host's ``@`` masked (user and password)."""
+    """The URL as it may be shown: user and password masked (everything before the host's ``@``),
+    the query and fragment left out (``?password=…`` is a password too)."""
     scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    if not sep:
+        return "***"
+    shown = re.split(r"[?#]", rest, maxsplit=1)[0]
+    tail = "?…" if shown != rest else ""
+    if "@" in shown:
+        shown = "***@" + shown.rsplit("@", 1)[1]
+    return f"{scheme}://{shown}{tail}"
+
+
+def url_secrets(url: str, password: str | None = None) -> list[str]:
+    """Every form of a password a database URL or its own variable carries: the password given
+    apart, the one in the URL's userinfo and in its query (``password=``), each raw and
+    percent-decoded; longest first."""
+    from urllib.parse import parse_qsl, unquote
+
+    out = [password or ""]
+    rest = url.split("://", 1)[-1]
+    head, _, query = rest.partition("?")
+    authority = head.split("/", 1)[0] if "@" not in head.split("/", 1)[-1] else head
+    if "@" in authority:
+        userinfo = authority.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            pw = userinfo.split(":", 1)[1]
+            out += [pw, unquote(pw)]
+    for key, value in parse_qsl(query.split("#", 1)[0], keep_blank_values=True):
+        if key.lower() in ("password", "pass", "passwd", "sslpassword"):
+            out.append(value)
+    for m in re.finditer(r"(?i)(?:^|&)(?:password|pass|passwd|sslpassword)=([^&#]*)", query):
+        out += [m.group(1), unquote(m.group(1))]
+    return sorted({x for x in out if x}, key=len, reverse=True)
 
 
 def check_postgres_url(url: str) -> None:

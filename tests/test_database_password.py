@@ -74,3 +74,51 @@ def test_each_character_that_breaks_a_url_is_caught(raw):
         open_storage(f"postgresql://advisor:{raw}@db.example:5432/advisor")
     assert raw not in str(e.value)
     open_storage(f"postgresql://advisor:{quote(raw, safe='')}@db.example:5432/advisor")  # encoded: accepted
+
+
+SECRET = "Zq9-s3cr3t pw@:/?#%"
+ENC = quote(SECRET, safe="")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+URL_SHAPES = [
+    "postgresql://advisor:{enc}@127.0.0.1:{port}/db",
+    "postgres://advisor:{enc}@127.0.0.1:{port}/db",
+    "postgresql://advisor:{enc}@127.0.0.1:{port}",
+    "postgresql://advisor:{enc}@127.0.0.1:{port}/db?sslmode=disable",
+    "postgresql://advisor:{enc}@127.0.0.1:{port}/db#frag",
+    "postgresql://advisor:{enc}@[::1]:{port}/db",
+    "postgresql://advisor:{enc}@127.0.0.1:{port},127.0.0.1:{port}/db",
+    "postgresql://127.0.0.1:{port}/db?user=advisor&password={enc}",
+    "postgresql://127.0.0.1:{port}/db?password={enc}&user=advisor",
+    "postgresql://advisor@127.0.0.1:{port}/db?password={enc}",
+    "postgresql://127.0.0.1:{port}/db?sslmode=disable&password={enc}",
+    "postgresql://advisor:{enc}@localhost:{port}/db?application_name=x",
+    "postgresql://:{enc}@127.0.0.1:{port}/db",
+    "postgresql://advisor:{enc}@127.0.0.1:{port}/db?passfile=/nonexistent&password={enc}",
+    "postgresql://advisor:{simple}@127.0.0.1:{port}/db",
+]
+
+
+@pytest.mark.parametrize("shape", URL_SHAPES)
+async def test_the_password_is_never_shown_in_any_url_shape(shape):
+    from bot.storage import PostgresStorage, StorageError, open_storage, safe_url
+
+    url = shape.format(enc=ENC, simple="simpleSecret99", port=_closed_port())
+    forms = [SECRET, ENC, ENC.lower(), "simpleSecret99"]
+    store = open_storage(url)
+    assert isinstance(store, PostgresStorage)
+    shown = [repr(store), safe_url(url)]
+    with pytest.raises(StorageError) as err:
+        await store.open()
+    shown.append(str(err.value))
+    for text in shown:
+        for f in forms:
+            assert f not in text, (shape, text)
