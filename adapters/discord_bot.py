@@ -109,6 +109,8 @@ def answer_view(adapter, reply) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for topic in reply.answer.alternatives[:3]:
         view.add_item(TopicButton(topic, "❓ " + adapter.svc.advisor.topic_label(topic, reply.lang)))
+    if reply.log_id is None:  # the answer could not be logged (the database was out of reach)
+        return view
     view.add_item(VoteButton(reply.log_id, True))
     view.add_item(VoteButton(reply.log_id, False))
     if reply.answer.answered and adapter.svc.handoff.enabled(PLATFORM):

@@ -126,6 +126,8 @@ class TelegramAdapter:
         for topic in ans.alternatives[:3]:
             label = self.svc.advisor.topic_label(topic, reply.lang)
             rows.append([InlineKeyboardButton(f"❓ {label}"[:60], callback_data=f"t:{topic}"[:64])])
+        if reply.log_id is None:  # the answer could not be logged (the database was out of reach)
+            return InlineKeyboardMarkup(rows)
         rows.append([
             InlineKeyboardButton(t("btn.up", reply.lang), callback_data=f"v:{reply.log_id}:1"),
             InlineKeyboardButton(t("btn.down", reply.lang), callback_data=f"v:{reply.log_id}:0"),

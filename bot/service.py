@@ -5,6 +5,7 @@ Adapters hold a :class:`Service` and translate platform events into its calls.
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -66,6 +67,9 @@ def _rate_from_env(env) -> tuple[float, int]:
     return count_i / period_f, max(1, min(count_i, 8))
 
 
+_log = logging.getLogger("role_advisor.service")
+
+
 class Service:
     def __init__(self, advisor: Advisor, storage, settings: QuizSettings | None = None, clock=time.time, env=None,
                  handoff: HandoffSettings | None = None):
@@ -109,6 +113,25 @@ class Service:
         """The user's chosen answer language, or None (detect it per question)."""
         return await self.storage.get_lang(user.platform, user.user_id)
 
+    async def _stored(self, what: str, call, default=None):
+        """``await call()``, retried twice on an error (a dropped connection, a restarting server,
+        a busy file), within about 0.3 s; then ``default``, with one warning: answering a question
+        needs no database, so an outage costs the log line, the context or the language choice,
+        never the answer."""
+        import asyncio
+
+        for attempt in range(3):
+            try:
+                return await call()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt < 2:
+                    await asyncio.sleep(0.05 * (attempt + 1) ** 2)
+                    continue
+                _log.warning("%s skipped, the database did not answer: %s", what, type(exc).__name__)
+                return default
+
     async def set_lang(self, user: User, lang: str | None) -> str:
         lang = lang if lang in ("en", "hu") else None
         await self.storage.set_lang(user.platform, user.user_id, lang, self.clock())
@@ -139,18 +162,19 @@ class Service:
         """Answer and log one question. ``hint``: the platform's idea of the user's language;
         ``chat_id``: where a moderator's answer should be delivered if a ticket is opened, and the
         conversation a follow-up belongs to (with the user)."""
-        forced = await self.lang_of(user)
+        forced = await self._stored("the language choice", lambda: self.lang_of(user))
         chat = _chat_key(community, chat_id)
-        ctx = await self.context(user, chat)
+        ctx = await self._stored("the conversation's context", lambda: self.context(user, chat))
         answer: Answer = self.advisor.ask(text, lang=forced, hint=hint, context=ctx)
-        await self.purge_if_due()
-        log_id = await self.storage.log_question(
+        await self._stored("the retention", self.purge_if_due, 0)
+        log_id = await self._stored("the question's log line", lambda: self.storage.log_question(
             user.platform, community, user.user_id, answer.question, answer.lang, answer.topic,
             answer.confidence, answer.answered, self.clock(), chat=chat, view=answer.view,
-        )
+        ))
         ticket = None
         if not answer.answered and answer.question.strip() and self.handoff.enabled(user.platform):
-            ticket = await self.handoff.open(user, community, chat_id, answer.question, answer.lang, log_id)
+            ticket = await self._stored("the hand-off ticket", lambda: self.handoff.open(
+                user, community, chat_id, answer.question, answer.lang, log_id))
         return Reply(answer, log_id, answer.lang, ticket)
 
     async def escalate(self, user: User, community: str | None, log_id: int, chat_id=None):

@@ -68,11 +68,19 @@ class PgServer:
         r = self._run("initdb", "-D", self.data, *auth, "-U", "postgres", "--no-sync", "-E", "UTF8")
         if r.returncode != 0:
             raise PgUnavailable(f"initdb failed: {r.stderr.strip()[-300:]}")
+        return self.resume()
+
+    def resume(self) -> "PgServer":
+        """Start the server (again, after :meth:`halt`), on the same port and data."""
         opts = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
         r = self._run("pg_ctl", "-D", self.data, "-o", opts, "-l", os.path.join(self.dir, "log"), "-w", "start")
         if r.returncode != 0:
             raise PgUnavailable(f"pg_ctl start failed: {r.stderr.strip()[-300:]}")
         return self
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (an outage)."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
 
     @property
     def admin_url(self) -> str:

@@ -1,0 +1,61 @@
+"""Answering needs no database: with the store out of reach (PostgreSQL stopped, a SQLite store whose
+every statement fails as on a full disk) every question is still answered; what could not be stored is skipped, and
+storing resumes when the database is back."""
+import pytest
+
+from bot.quizzes import User
+from bot.service import Service
+from bot.storage import PostgresStorage, SQLiteStorage
+from pg_server import PgServer, PgUnavailable
+
+
+async def _count(store):
+    return (await store.query("SELECT COUNT(*) FROM qa_log"))[0][0]
+
+
+async def test_postgresql_stopped_and_started_under_questions(advisor):
+    try:
+        server = PgServer().start()
+    except PgUnavailable as exc:
+        pytest.fail(f"PostgreSQL is needed for this test: {exc}")
+    try:
+        store = PostgresStorage(await server.new_database())
+        await store.open()
+        svc = Service(advisor, store)
+        u = User("telegram", "42")
+        first = await svc.ask(u, "grp", "What are the KPIs?", chat_id=1)
+        assert first.log_id is not None and first.answer.topic == "role:kpis"
+        server.halt()
+        for q, topic in (("what level is needed for E.4?", "competence:E.4"), ("és a C.4?", "competence:C.4"),
+                         ("tell me a joke", None)):
+            r = await svc.ask(u, "grp", q, chat_id=1)
+            assert r.answer.topic == topic and r.answer.answer and r.log_id is None, q
+        server.resume()
+        back = await svc.ask(u, "grp", "What is the mission?", chat_id=1)
+        assert back.log_id is not None and back.answer.topic == "role:mission"
+        assert await _count(store) == 2
+        await store.close()
+    finally:
+        server.stop()
+
+
+async def test_a_sqlite_store_that_fails_every_write_still_answers(advisor, tmp_path):
+    """A full disk or an I/O error: every statement fails; the answer does not."""
+    import contextlib
+    import sqlite3
+
+    store = SQLiteStorage(tmp_path / "full.sqlite3")
+    await store.open()
+
+    @contextlib.asynccontextmanager
+    async def failing_tx():
+        raise sqlite3.OperationalError("database or disk is full")
+        yield  # pragma: no cover
+
+    async def failing_read(*a, **k):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    store._tx, store._one, store._all = failing_tx, failing_read, failing_read
+    r = await Service(advisor, store).ask(User("telegram", "1"), "dm", "mik a KPI-k?")
+    assert r.answer.topic == "role:kpis" and r.answer.lang == "hu" and r.log_id is None
+    await store.close()
