@@ -322,6 +322,13 @@ def cmd_health(args) -> int:
 
     async def work(store) -> int:
         await store.schema_version()
+        try:
+            problem = await store.check()
+        except Exception as exc:  # the file or the server fails a read
+            problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            print(t("health.broken", "en", problem=problem), file=sys.stderr)
+            return 1
         print(t("health.ok", "en"))
         return EXIT_OK
 

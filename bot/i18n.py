@@ -528,6 +528,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Kapcsold be a Server Members intentet a Developer Portalon, vagy állítsd be: DISCORD_MEMBERS_INTENT=0 (ekkor nincs belépéskori bevezető kvíz).",
     },
     "health.ok": {"en": "ok", "hu": "rendben"},
+    "health.broken": {"en": "the database is damaged: {problem}", "hu": "az adatbázis sérült: {problem}"},
     # -- terminal chat --------------------------------------------------------------------------
     "cli.welcome": {
         "en": "Role Advisor — {title}. Ask about the role in English or Hungarian. /help for commands, /quit to leave.",

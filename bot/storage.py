@@ -532,6 +532,13 @@ class BaseStorage:
     async def _scrub(self) -> None:
         """After a delete: leave no copy of the deleted rows in files (SQLite's write-ahead log)."""
 
+    async def check(self) -> str | None:
+        """None when the database is sound; else what is wrong (for ``health``). The base check
+        reads every table."""
+        for table in ("users", "quiz_sessions", "quiz_answers", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
+            await self._one(f"SELECT COUNT(*) FROM {table}")
+        return None
+
     async def query(self, sql: str, args: tuple = ()) -> list:
         """Read-only rows for reports."""
         return await self._all(sql, args)
@@ -670,6 +677,16 @@ class SQLiteStorage(BaseStorage):
                 raise
             else:
                 await db.execute("COMMIT")
+
+    async def check(self) -> str | None:
+        # SQLite's own check of every page (a page-corrupted file still answers simple reads)
+        rows = await self._all("PRAGMA quick_check")
+        problems = [line.strip() for r in rows if r and r[0] != "ok" for line in str(r[0]).splitlines()
+                    if line.strip() and not line.startswith("***")]
+        if problems:
+            first = " ".join(problems[0].split())[:200]
+            return f"{self.path}: {first}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+        return await super().check()
 
     async def _scrub(self) -> None:
         # the deleted rows' old pages are in the write-ahead log until a checkpoint: copy it into the

@@ -1,6 +1,8 @@
 """Answering needs no database: with the store out of reach (PostgreSQL stopped, a SQLite store whose
 every statement fails as on a full disk) every question is still answered; what could not be stored is skipped, and
 storing resumes when the database is back."""
+import os
+
 import pytest
 
 from bot.quizzes import User
@@ -59,3 +61,36 @@ async def test_a_sqlite_store_that_fails_every_write_still_answers(advisor, tmp_
     r = await Service(advisor, store).ask(User("telegram", "1"), "dm", "mik a KPI-k?")
     assert r.answer.topic == "role:kpis" and r.answer.lang == "hu" and r.log_id is None
     await store.close()
+
+
+def test_health_finds_a_page_corrupted_database(tmp_path):
+    """A damaged page can leave simple reads working: `health` runs SQLite's own check of every page."""
+    import asyncio
+    import subprocess
+
+    from conftest import cli_cmd
+
+    path = tmp_path / "role-advisor.sqlite3"
+
+    async def fill():
+        store = SQLiteStorage(path)
+        await store.open()
+        for i in range(1500):
+            await store.log_question("telegram", "grp", str(i % 50), f"question number {i} " * 4, "en", None, 0.1,
+                                     False, 1_800_000_000.0 + i)
+        await store._scrub()  # everything in the main file
+        await store.close()
+
+    asyncio.run(fill())
+    env = {**os.environ, "ROLE_ADVISOR_DATA_DIR": str(tmp_path)}
+    env.pop("ROLE_ADVISOR_DATABASE_URL", None)
+    ok = subprocess.run(cli_cmd() + ["health"], capture_output=True, text=True, timeout=60, env=env)
+    assert ok.returncode == 0 and ok.stdout.strip() == "ok", ok.stderr
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 40 * page
+    data[30 * page + 100:30 * page + 900] = b"\xa5" * 800  # inside a page of qa_log, not its header
+    path.write_bytes(bytes(data))
+    r = subprocess.run(cli_cmd() + ["health"], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stdout == "", r.stderr
