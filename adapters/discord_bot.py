@@ -192,6 +192,8 @@ class DiscordAdapter:
         return channel
 
     async def post_to_moderators(self, opened) -> bool:
+        if not opened.place or not opened.moderator_text:
+            return False  # the moderators have it already
         try:
             channel = await self._channel(opened.place)
             await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS)

@@ -170,6 +170,8 @@ class TelegramAdapter:
     async def _post_ticket(self, bot, asker_chat_id, opened) -> None:
         """Tell the asker a ticket was opened and post it where the moderators are."""
         await self._send(bot, asker_chat_id, html.escape(opened.asker_text))
+        if not opened.place or not opened.moderator_text:
+            return  # the moderators have it already
         try:
             await self._send(bot, int(opened.place), html.escape(opened.moderator_text))
         except (TelegramError, ValueError) as exc:

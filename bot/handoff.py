@@ -73,9 +73,18 @@ class Handoff:
     def is_moderator(self, platform: str, user_id) -> bool:
         return str(user_id) in self.settings.moderators.get(platform, ())
 
-    async def open(self, user, community: str | None, chat_id, question: str, lang: str, log_id: int | None) -> Opened:
+    async def open(self, user, community: str | None, chat_id, question: str, lang: str, log_id: int | None,
+                   once: bool = False) -> Opened:
+        """A ticket for the moderators. ``once``: one ticket per logged answer ("ask a moderator"
+        pressed again, by anyone, says it is with the moderators and posts nothing)."""
         now = self.clock()
-        tid = await self.storage.open_ticket(user.platform, community, user.user_id, chat_id, question, lang, log_id, now)
+        if once and log_id is not None:
+            tid, new = await self.storage.open_ticket_once(user.platform, community, user.user_id, chat_id, question,
+                                                           lang, log_id, now)
+            if not new:
+                return Opened(tid, t("ticket.already_open", lang, id=tid), None, None)
+        else:
+            tid = await self.storage.open_ticket(user.platform, community, user.user_id, chat_id, question, lang, log_id, now)
         where = community or "dm"
         mod = t("ticket.opened_mod", "en", id=tid, name=user.name or user.user_id, where=where, lang=lang, question=question)
         return Opened(tid, t("ticket.opened_user", lang, id=tid), mod, self.place(user.platform))

@@ -415,6 +415,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I passed your question to the moderators (ticket #{id}); their answer will reach you here.",
         "hu": "Továbbítottam a kérdésed a moderátoroknak (#{id} jegy); a válaszuk itt fog megérkezni.",
     },
+    "ticket.already_open": {
+        "en": "The moderators have this question already (ticket #{id}); their answer will reach you here.",
+        "hu": "Ez a kérdés már a moderátoroknál van (#{id} jegy); a válaszuk itt fog megérkezni.",
+    },
     "ticket.opened_mod": {
         "en": "🎫 Ticket #{id} from {name} ({where}, {lang}): {question}\nAnswer with: /reply {id} your answer",
         "hu": "🎫 #{id} jegy, kérdező: {name} ({where}, {lang}): {question}\nVálasz: /reply {id} a válaszod",

@@ -188,7 +188,7 @@ class Service:
         if not rows:
             return None
         question, lang = rows[0]
-        return await self.handoff.open(user, community, chat_id, question, lang, int(log_id))
+        return await self.handoff.open(user, community, chat_id, question, lang, int(log_id), once=True)
 
     async def answer_topic(self, user: User, community: str | None, topic: str, lang: str, chat_id=None) -> Reply:
         """A "did you mean" choice: the topic's answer, logged like a question."""

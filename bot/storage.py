@@ -470,6 +470,25 @@ class BaseStorage:
             )
             return int(row[0])
 
+    async def open_ticket_once(self, platform: str, community: str | None, user_id: str, chat_id: str | None,
+                               question: str, lang: str, log_id: int, now: float) -> tuple[int, bool]:
+        """The ticket for a logged answer: (its id, True) when this call opened it, (the id, False)
+        when one was open already — one ticket per answer, whoever presses and however often, on
+        every instance (the check and the insert are one transaction; PostgreSQL locks the table
+        against a concurrent insert)."""
+        async with self._tx() as tx:
+            if self.dialect == "postgresql":
+                await tx.execute("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE")
+            row = await tx.fetchone("SELECT id FROM tickets WHERE log_id = ? ORDER BY id LIMIT 1", (int(log_id),))
+            if row is not None:
+                return int(row[0]), False
+            row = await tx.fetchone(
+                "INSERT INTO tickets (platform, community, user_id, chat_id, question, lang, log_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (platform, community, str(user_id), None if chat_id is None else str(chat_id), question, lang, log_id, now),
+            )
+            return int(row[0]), True
+
     async def get_ticket(self, ticket_id: int) -> Ticket | None:
         row = await self._one(f"SELECT {_TICKET_COLS} FROM tickets WHERE id = ?", (int(ticket_id),))
         return Ticket(*row) if row else None

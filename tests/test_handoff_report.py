@@ -238,3 +238,17 @@ async def test_html_report_renders_charts_in_headless_chromium(advisor, tmp_path
     assert dom.returncode == 0
     assert dom.stdout.count("<svg") == 3 and dom.stdout.count('class="bar"') == 3 + 3 + 3
     assert "Questions per day" in dom.stdout and "Satisfaction per day" in dom.stdout
+
+
+async def test_ask_a_moderator_pressed_many_times_is_one_ticket(world):
+    """200 presses of "ask a moderator" under one answer made 200 tickets and 200 posts."""
+    clock, h, dbot = world
+    s = h.stub
+    await tg_ask(h, "What are the KPIs?", 0)  # answered: its keyboard has the "ask a moderator" button
+    for _ in range(40):
+        s.callback(ANN, "h:1")
+    await s.wait_for(lambda s: len(s.sent("answerCallbackQuery")) >= 40, timeout=30)
+    await s.wait_for(lambda s: len([m for m in s.sent(chat_id=11) if "ticket #1" in m["text"]]) >= 40, timeout=30)
+    assert len(s.sent(chat_id=MOD_CHAT)) == 1
+    assert (await h.storage.query("SELECT COUNT(*) FROM tickets"))[0][0] == 1
+    assert sum("already" in m["text"] for m in s.sent(chat_id=11)) == 39
