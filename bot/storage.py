@@ -268,20 +268,7 @@ class BaseStorage:
         """Store one answer and update the session's tally, atomically. False when that item of
         that session was already answered (a double click) or the session is not active."""
         async with self._tx() as tx:
-            n = await tx.execute(
-                "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
-                "SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS {REAL}) "
-                "WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
-                "ON CONFLICT (session_id, item_index) DO NOTHING".replace("{REAL}", self._real),
-                (session_id, item_index, chosen, int(correct), now, session_id),
-            )
-            if n != 1:
-                return False
-            await tx.execute(
-                "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
-                (int(correct), now, session_id),
-            )
-            return True
+            return await self._add_answer(tx, session_id, item_index, chosen, correct, now)
 
     async def record_final_answer(self, session_id: str, item_index: int, chosen: int, correct: bool, now: float,
                                   pass_mark: float) -> tuple[bool, bool, bool]:
@@ -290,21 +277,26 @@ class BaseStorage:
         any moment leaves either none of it or all of it. Returns (stored, passed, newly passed);
         stored is False as for :meth:`record_answer`."""
         async with self._tx() as tx:
-            n = await tx.execute(
-                "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
-                "SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS {REAL}) "
-                "WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
-                "ON CONFLICT (session_id, item_index) DO NOTHING".replace("{REAL}", self._real),
-                (session_id, item_index, chosen, int(correct), now, session_id),
-            )
-            if n != 1:
+            if not await self._add_answer(tx, session_id, item_index, chosen, correct, now):
                 return False, False, False
-            await tx.execute(
-                "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
-                (int(correct), now, session_id),
-            )
             passed, newly = await self._settle(tx, session_id, pass_mark, now)
             return True, passed, newly
+
+    async def _add_answer(self, tx, session_id: str, item_index: int, chosen: int, correct: bool, now: float) -> bool:
+        n = await tx.execute(
+            "INSERT INTO quiz_answers (session_id, item_index, chosen, correct, answered_at) "
+            "SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS {REAL}) "
+            "WHERE EXISTS (SELECT 1 FROM quiz_sessions WHERE id = ? AND status = 'active') "
+            "ON CONFLICT (session_id, item_index) DO NOTHING".replace("{REAL}", self._real),
+            (session_id, item_index, chosen, int(correct), now, session_id),
+        )
+        if n != 1:
+            return False
+        await tx.execute(
+            "UPDATE quiz_sessions SET answered = answered + 1, score = score + ?, updated_at = ? WHERE id = ?",
+            (int(correct), now, session_id),
+        )
+        return True
 
     async def settle_session(self, session_id: str, pass_mark: float, now: float) -> tuple[bool, bool] | None:
         """Finish a session left active with every question answered (by code older than
