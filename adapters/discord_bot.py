@@ -456,6 +456,7 @@ class _AdvisorMixin:
         task = getattr(self, "_retention", None)
         if task is not None:
             task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # ended before the storage closes
         try:
             await self.service.storage.close()
         finally:

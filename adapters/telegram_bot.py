@@ -500,6 +500,7 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
         task = app.bot_data.pop("retention", None)
         if task is not None:
             task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # ended before the storage closes
         await service.storage.close()
 
     app = (

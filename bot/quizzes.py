@@ -136,7 +136,7 @@ class QuizService:
                     return Step(False, t("quiz.cooldown", lang, minutes=_minutes(wait)))
             # the community's settings decide what passing onboarding takes: a caller cannot make it
             # shorter or easier (``quiz --onboarding --count 1``)
-            if (count is not None and count != s.onboarding_count) or (kinds and list(kinds) != list(s.onboarding_kinds)):
+            if (count is not None and count != s.onboarding_count) or (kinds and set(kinds) != set(s.onboarding_kinds)):
                 return Step(False, t("quiz.onboarding_fixed", lang, count=s.onboarding_count))
             count, kinds = s.onboarding_count, list(s.onboarding_kinds)
         else:

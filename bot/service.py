@@ -90,8 +90,9 @@ class Service:
         now = self.clock()
         if now - self._last_purge < 3600:
             return 0
-        self._last_purge = now
-        return sum((await self.storage.purge(now - self.retention)).values())
+        removed = sum((await self.storage.purge(now - self.retention)).values())
+        self._last_purge = now  # only once it worked: a failed purge is tried again
+        return removed
 
     async def maintain(self, every: float = 3600.0) -> None:
         """Apply the retention period now and then every ``every`` seconds, whether or not anyone
@@ -113,20 +114,22 @@ class Service:
         """The user's chosen answer language, or None (detect it per question)."""
         return await self.storage.get_lang(user.platform, user.user_id)
 
-    async def _stored(self, what: str, call, default=None):
-        """``await call()``, retried twice on an error (a dropped connection, a restarting server,
-        a busy file), within about 0.3 s; then ``default``, with one warning: answering a question
-        needs no database, so an outage costs the log line, the context or the language choice,
-        never the answer."""
+    async def _stored(self, what: str, call, default=None, retry: bool = True):
+        """``await call()``, each try given at most 2 s, retried twice on an error (a dropped
+        connection, a restarting server, a busy file) when ``retry`` (reads; a write that may have
+        committed before its error is not repeated); then ``default``, with one warning: answering
+        a question needs no database, so an outage costs the log line, the context or the language
+        choice, never the answer."""
         import asyncio
 
-        for attempt in range(3):
+        tries = 3 if retry else 1
+        for attempt in range(tries):
             try:
-                return await call()
+                return await asyncio.wait_for(call(), 2.0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if attempt < 2:
+                if attempt < tries - 1:
                     await asyncio.sleep(0.05 * (attempt + 1) ** 2)
                     continue
                 _log.warning("%s skipped, the database did not answer: %s", what, type(exc).__name__)
@@ -166,15 +169,14 @@ class Service:
         chat = _chat_key(community, chat_id)
         ctx = await self._stored("the conversation's context", lambda: self.context(user, chat))
         answer: Answer = self.advisor.ask(text, lang=forced, hint=hint, context=ctx)
-        await self._stored("the retention", self.purge_if_due, 0)
         log_id = await self._stored("the question's log line", lambda: self.storage.log_question(
             user.platform, community, user.user_id, answer.question, answer.lang, answer.topic,
             answer.confidence, answer.answered, self.clock(), chat=chat, view=answer.view,
-        ))
+        ), retry=False)
         ticket = None
         if not answer.answered and answer.question.strip() and self.handoff.enabled(user.platform):
             ticket = await self._stored("the hand-off ticket", lambda: self.handoff.open(
-                user, community, chat_id, answer.question, answer.lang, log_id))
+                user, community, chat_id, answer.question, answer.lang, log_id), retry=False)
         return Reply(answer, log_id, answer.lang, ticket)
 
     async def escalate(self, user: User, community: str | None, log_id: int, chat_id=None):
@@ -193,10 +195,10 @@ class Service:
     async def answer_topic(self, user: User, community: str | None, topic: str, lang: str, chat_id=None) -> Reply:
         """A "did you mean" choice: the topic's answer, logged like a question."""
         answer = self.advisor.answer_topic(topic, lang, question=topic)
-        log_id = await self.storage.log_question(
+        log_id = await self._stored("the choice's log line", lambda: self.storage.log_question(
             user.platform, community, user.user_id, topic, lang, answer.topic, answer.confidence, answer.answered,
             self.clock(), chat=_chat_key(community, chat_id), view=answer.view,
-        )
+        ), retry=False)
         return Reply(answer, log_id, lang)
 
     async def vote(self, user: User, log_id: int, up: bool) -> bool:

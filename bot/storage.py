@@ -600,22 +600,30 @@ class _SQLiteTx(_Tx):
             return await cur.fetchone()
 
 
-@contextmanager
-def _file_lock(db_path: Path):
+_PATH_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+@asynccontextmanager
+async def _file_lock(db_path: Path):
     """An exclusive lock on ``<db>.lock`` (fcntl, so every process on this machine sees it) while
     one process creates or migrates the database: two starting together no longer both run the
-    same migration ("table … already exists"). Where fcntl is missing, no lock."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    fd = os.open(str(db_path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    same migration ("table … already exists"). The wait happens in a thread, never on the event
+    loop, and stores of one process on one file take turns first. Where fcntl is missing or the
+    lock file cannot be made (a read-only mount), no lock."""
+    local = _PATH_LOCKS.setdefault(str(db_path), asyncio.Lock())
+    async with local:
+        try:
+            import fcntl
+
+            fd = os.open(str(db_path) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except (ImportError, OSError):
+            yield
+            return
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
 
 class SQLiteStorage(BaseStorage):
@@ -647,7 +655,7 @@ class SQLiteStorage(BaseStorage):
             self._db = await conn
             # the busy timeout first: switching to WAL waits for another process's lock too
             await self._db.execute("PRAGMA busy_timeout=10000")
-            with _file_lock(self.path):  # one process at a time sets the file up
+            async with _file_lock(self.path):  # one process (and one store) at a time sets the file up
                 await self._db.execute("PRAGMA journal_mode=WAL")
                 await self._migrate()
             await self._db.execute("PRAGMA synchronous=NORMAL")  # durable against process kills
@@ -702,9 +710,18 @@ class SQLiteStorage(BaseStorage):
     async def _scrub(self) -> None:
         # the deleted rows' old pages are in the write-ahead log until a checkpoint: copy it into the
         # database (whose deleted content secure_delete has zeroed) and truncate it
-        async with self._lock:
-            async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-                await cur.fetchall()
+        async with self._lock:  # briefly: a reader elsewhere must not stall this process's questions
+            await self._db.execute("PRAGMA busy_timeout=250")
+            try:
+                async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                    busy = (await cur.fetchone() or (0,))[0]
+            finally:
+                await self._db.execute("PRAGMA busy_timeout=10000")
+        if busy:
+            import logging
+
+            logging.getLogger("role_advisor.storage").warning(
+                "deleted rows stay in %s-wal until the next checkpoint: another connection is reading", self.path)
 
     # Reads go through the same lock as transactions, and their cursors are closed at once: a read
     # left open on the shared connection kept a snapshot that made another task's BEGIN IMMEDIATE

@@ -828,18 +828,19 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
 def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
     """The matcher's verdict on one question (see :func:`_match`). A message of several sentences
     ("Hi, I'm writing my thesis. What is this role for?") that finds no sure topic as a whole is
-    matched sentence by sentence (the last three), and the best verdict wins: a preamble does not
-    drown the question."""
+    matched again by its last sentence, which wins when it is surer and asks about something: a
+    preamble does not drown the question."""
     m = _match(ix, text, light, toks, codes)
     if m.score >= ANSWER_THRESHOLD or (light and not m.scores) or len(text) < 40:
         return m
     parts = [p for p in _SENTENCE_END.split(text) if len(p) >= 8]
     if len(parts) < 2:
         return m
-    for part in parts[-3:]:
-        pm = _match(ix, part)
-        if pm.topic is not None and pm.score > m.score:
-            m = pm
+    # the question is the last sentence (a preamble comes first); one that only names the role
+    # ("I mean the community manager job.") says nothing of what is asked
+    pm = _match(ix, parts[-1])
+    if pm.topic is not None and pm.score > m.score and (pm.content or pm.score != ROLE_ONLY_SCORE):
+        return pm
     return m
 
 

@@ -221,6 +221,12 @@ def test_a_preamble_does_not_drown_the_question(advisor, q, topic):
     assert (a.answered, a.topic) == (True, topic), (q, a.topic, a.confidence)
 
 
+@pytest.mark.parametrize("q", ["How much does it pay per month? I mean the online community manager job.",
+                               "Is this a remote job? I mean the online community manager role."])
+def test_a_sentence_that_only_names_the_role_does_not_answer_the_message(advisor, q):
+    assert advisor.ask(q).answered is False, (q, advisor.ask(q).topic)
+
+
 def test_a_question_about_a_skill_with_people_words_keeps_the_skill(advisor):
     assert advisor.ask("which competences need working together in a team?").topic == "skill:B09"
 

@@ -184,6 +184,7 @@ async def test_retention_purges_old_log_lines(advisor, tmp_path):
     await svc.ask(User("telegram", "1"), "dm", "What are the KPIs?")
     clock.t = T0 + 31 * DAY
     await svc.ask(User("telegram", "1"), "dm", "What is the mission?")
+    await svc.purge_if_due()  # the bots run it at start and hourly (Service.maintain), not per question
     rows = await st.query("SELECT question FROM qa_log")
     assert rows == [("What is the mission?",)]
     await st.close()

@@ -54,6 +54,20 @@ def _failures(procs):
     return out
 
 
+async def test_two_stores_of_one_process_opening_one_file_at_once(tmp_path):
+    """The set-up lock is waited for off the event loop: two stores of one bot opening together
+    (a quiz store and a log store, two instances in one process) do not freeze it."""
+    import asyncio
+
+    from bot.storage import SQLiteStorage
+
+    stores = [SQLiteStorage(tmp_path / "one.sqlite3") for _ in range(3)]
+    await asyncio.wait_for(asyncio.gather(*(s.open() for s in stores)), 10)
+    for s in stores:
+        await s.touch_user("cli", "u", 1.0)
+        await s.close()
+
+
 def test_two_processes_starting_together_on_a_fresh_file(tmp_path):
     for trial in range(40):
         path = tmp_path / f"fresh-{trial}.sqlite3"
