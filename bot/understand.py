@@ -83,7 +83,7 @@ class Words(Record):
     start neither imports the vocabulary nor stems it)."""
 
     __slots__ = ("stop", "hu_mark", "en_mark", "level", "ks", "matrix", "neutral", "intent_raw", "out_of_scope",
-                 "about", "stop_en", "people", "competence")
+                 "about", "stop_en", "people", "people_topic", "competence")
 
     @classmethod
     def build(cls) -> "Words":
@@ -103,6 +103,7 @@ class Words(Record):
             about=_stem_set(vocab.ABOUT_WORDS),
             stop_en=_fold_set(vocab.STOP_EN),
             people=_fold_set(vocab.PEOPLE_WORDS),
+            people_topic=vocab.PEOPLE_TOPIC,
             competence=_fold_set(vocab.COMPETENCE_WORDS),
         )
 
@@ -706,14 +707,10 @@ def _postings_of(ix: Index, s: str):
     return m, {t: (v, s) for t, v in m.items()}, names, exs
 
 
-def _content_postings(ix: Index, s: str):
+def _content_postings_of(ix: Index, s: str):
     """What the content stem ``s`` of a question contributes to the text and bag scores: (its
     weight, {topic: weight x similarity in the topic's text}, its weight in the bag's total,
-    {topic: bag evidence}). Memoised per stem."""
-    return _fast(ix).cpostings(s)
-
-
-def _content_postings_of(ix: Index, s: str):
+    {topic: bag evidence}). Memoised per stem (_Fast)."""
     m = _fast(ix).similar(s)
     idf = ix.idf
     qw = idf.get(s, ix.max_idf * OOV_WEIGHT)
@@ -769,14 +766,10 @@ class Match(Record):
         self.content, self.words = content, words  # the question's own content stems; all its tokens
 
 
-def _token(ix: Index, w: str) -> tuple[str, bool, tuple[bool, bool, bool, bool]]:
+def _token_of(ix: Index, w: str):
     """What one word of a question is, worked out once per word: (its stem, whether a concept
     phrase may start with it, (asks for a level, asks for skills, asks for the matrix, is a content
-    word))."""
-    return _fast(ix).token(w)
-
-
-def _token_of(ix: Index, w: str):
+    word)). Memoised per word (_Fast)."""
     vw = ix.words
     s = stem(w)
     is_stop = w in vw.stop or s in vw.stop
@@ -794,15 +787,11 @@ def _token_of(ix: Index, w: str):
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _typo(ix: Index, w: str) -> str:
+def _typo_of(ix: Index, w: str) -> str:
     """``w``, or the word it misspells when it is a short word neither the profile nor the stop
     words know and one swap of neighbouring letters makes it a stop word or a key word of the
     profile ("waht", "teh", "taks", "roel", "jbo"), or one missing letter an English stop word
-    ("wich"). Memoised per word."""
-    return _fast(ix).typo(w)
-
-
-def _typo_of(ix: Index, w: str) -> str:
+    ("wich"). Memoised per word (_Fast)."""
     out = w
     vw = ix.words
     if 3 <= len(w) <= 6 and w.isalpha() and w not in vw.stop and w not in ix.st_words and \
@@ -1068,11 +1057,10 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     top = max(scores.values(), default=0.0)
     if scores and not want_ks and not vw.people.isdisjoint(words) and vw.competence.isdisjoint(words):
         # "who will I work with day to day?": the people the role works with, not a skill or a task
-        from .vocab import PEOPLE_TOPIC
         best = max(scores, key=scores.get)
-        near = scores.get(PEOPLE_TOPIC, 0.0)
+        near = scores.get(vw.people_topic, 0.0)
         if (best.startswith("skill:") or best == "role:tasks") and near >= max(top - PEOPLE_MARGIN, PEOPLE_MIN):
-            scores[PEOPLE_TOPIC] = top = max(top, near) + 0.001
+            scores[vw.people_topic] = top = max(top, near) + 0.001
     if SUPPORTED_THRESHOLD <= top < (ABOUT_THRESHOLD if about else ANSWER_THRESHOLD) and len(content_q) >= SUPPORT:
         # several of the question's own words point to the best topic: the question describes it in
         # other words ("figure out why stuff broke and fix it with little downtime")
