@@ -7,6 +7,7 @@ default ``allowed_mentions`` is none, every send passes it again, and echoed tex
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ from discord.ext import commands
 
 from bot.i18n import t
 from bot.quizzes import User
+from bot.service import Limited
 
 log = logging.getLogger("role_advisor.discord")
 
@@ -144,6 +146,24 @@ def _desc(key: str) -> app_commands.locale_str:
     return app_commands.locale_str(t(key, "en")[:100], key=key)
 
 
+def limited(method):
+    """An adapter method with :class:`bot.service.Limited` (the core's rate limit) answered: an
+    interaction always gets the notice, privately (Discord shows "did not respond" otherwise); a
+    mention gets it as a reply once in a while, then silence."""
+    @functools.wraps(method)
+    async def run(self, event, *args, **kwargs):
+        try:
+            return await method(self, event, *args, **kwargs)
+        except Limited as exc:
+            if isinstance(event, discord.Interaction):
+                lang = await self.lang_for(event.user, event.locale)
+                await self.respond(event, content=exc.text(lang), ephemeral=True)
+            elif exc.notify and isinstance(event, discord.Message):
+                lang = await self.lang_for(event.author)
+                await event.reply(content=_safe(exc.text(lang)), allowed_mentions=NO_PINGS, mention_author=False)
+    return run
+
+
 class DiscordAdapter:
     def __init__(self, bot: "AdvisorBot", service, onboarding_role: str | None):
         self.bot = bot
@@ -171,13 +191,12 @@ class DiscordAdapter:
             return " ".join(text.split())
         return None
 
+    @limited
     async def on_message(self, message: discord.Message) -> None:
         question = self.question_in(message)
         if question is None:
             return  # not addressed: ignore
         user = _user(message.author)
-        if not self.svc.allow(user):
-            return
         reply = await self.svc.ask(user, self.community(message.guild), question, chat_id=message.channel.id)
         await message.reply(embed=answer_embed(reply.answer.answer), view=answer_view(self, reply),
                             allowed_mentions=NO_PINGS, mention_author=False)
@@ -216,15 +235,12 @@ class DiscordAdapter:
         else:
             await interaction.response.send_message(**kwargs)
 
+    @limited
     async def cmd_ask(self, interaction: discord.Interaction, question: str) -> None:
         if self.svc.advisor.has_topic(question.strip()):  # an autocomplete choice: its topic id
             await self.cmd_topic(interaction, question.strip())
             return
         user = _user(interaction.user)
-        if not self.svc.allow(user):
-            lang = await self.lang_for(interaction.user, interaction.locale)
-            await self.respond(interaction, content=t("chat.rate_limited", lang), ephemeral=True)
-            return
         hint = _lang_of_locale(interaction.locale)
         reply = await self.svc.ask(user, self.community(interaction.guild), question, hint=hint,
                                    chat_id=getattr(interaction, "channel_id", None))
@@ -233,12 +249,14 @@ class DiscordAdapter:
             await self.respond(interaction, content=reply.ticket.asker_text, ephemeral=True)
             await self.post_to_moderators(reply.ticket)
 
+    @limited
     async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         reply = await self.svc.answer_topic(_user(interaction.user), self.community(interaction.guild), topic, lang,
                                             chat_id=getattr(interaction, "channel_id", None))
         await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
 
+    @limited
     async def cmd_competence(self, interaction: discord.Interaction, code: str) -> None:
         if self.svc.advisor.has_topic(f"competence:{code}"):
             await self.cmd_topic(interaction, f"competence:{code}")
@@ -262,33 +280,38 @@ class DiscordAdapter:
                     choices.append(topic)
         return [app_commands.Choice(name=advisor.topic_label(tp, lang)[:100], value=tp) for tp in choices[:25]]
 
+    @limited
     async def cmd_lang(self, interaction: discord.Interaction, lang: str) -> None:
         text = await self.svc.set_lang(_user(interaction.user), lang)
         await self.respond(interaction, content=text, ephemeral=True)
 
+    @limited
     async def cmd_leaderboard(self, interaction: discord.Interaction) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         community = self.community(interaction.guild) if interaction.guild else None
-        text = await self.svc.quizzes.leaderboard_text(lang, PLATFORM, community)
+        text = await self.svc.leaderboard(_user(interaction.user), lang, PLATFORM, community)
         if interaction.guild is not None:
             text = text.replace(str(interaction.guild.id), interaction.guild.name, 1)
         title, _, rest = text.partition("\n")
         await self.respond(interaction, embed=discord.Embed(title=_safe(title), description=_safe(rest), colour=COLOUR))
 
+    @limited
     async def cmd_forget(self, interaction: discord.Interaction) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         text = await self.svc.forget(_user(interaction.user), lang)
         await self.respond(interaction, content=text, ephemeral=True)
 
     # -- quizzes ----------------------------------------------------------------------------------
+    @limited
     async def cmd_quiz(self, interaction: discord.Interaction) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
-        step = await self.svc.quizzes.start(_user(interaction.user), self.community(interaction.guild), lang)
+        step = await self.svc.start_quiz(_user(interaction.user), self.community(interaction.guild), lang)
         await self.respond(interaction, content=step.message, ephemeral=not step.accepted)
         if step.accepted and step.next is not None:
             embed, view = quiz_embed(step.next)
             await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
 
+    @limited
     async def on_quiz_button(self, interaction: discord.Interaction, sid: str, idx: int, choice: int) -> None:
         user = _user(interaction.user)
         sess = await self.svc.storage.get_session(sid)
@@ -296,7 +319,7 @@ class DiscordAdapter:
         if sess is None or sess.user_id != user.user_id:
             await self.respond(interaction, content=t("chat.not_your_quiz", lang), ephemeral=True)
             return
-        step = await self.svc.quizzes.answer(user, choice, session_id=sid, index=idx)
+        step = await self.svc.quiz_answer(user, choice, session_id=sid, index=idx)
         if not step.accepted:
             await self.respond(interaction, content=step.message or "", ephemeral=True)
             return
@@ -314,7 +337,7 @@ class DiscordAdapter:
         if member.bot:
             return
         lang = await self.lang_for(member)
-        step = await self.svc.quizzes.start(_user(member), str(member.guild.id), lang, onboarding=True)
+        step = await self.svc.start_quiz(_user(member), str(member.guild.id), lang, onboarding=True, by_user=False)
         if not step.accepted or step.next is None:
             return
         try:
@@ -355,8 +378,10 @@ class DiscordAdapter:
         log.info("granted role %r to member %s in guild %s after the onboarding quiz", role.name, member.id, guild.id)
         return True
 
+    @limited
     async def cmd_onboard(self, interaction: discord.Interaction, member: discord.Member) -> None:
         """Server-wide action: send the onboarding quiz to a member (Manage Server only)."""
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         perms = getattr(interaction.user, "guild_permissions", None)
         if interaction.guild is None or perms is None or not perms.manage_guild:
@@ -366,6 +391,7 @@ class DiscordAdapter:
         await self.respond(interaction, content=t("chat.sent_to_dm", lang), ephemeral=True)
 
     # -- moderators ---------------------------------------------------------------------------------
+    @limited
     async def on_ask_moderator(self, interaction: discord.Interaction, log_id: int) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         opened = await self.svc.escalate(_user(interaction.user), self.community(interaction.guild), log_id,
@@ -390,7 +416,9 @@ class DiscordAdapter:
             log.warning("ticket #%s: answer not delivered: %s", ticket.id, type(exc).__name__)
             return False
 
+    @limited
     async def cmd_reply(self, interaction: discord.Interaction, ticket: int, answer: str) -> None:
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         out = await self.svc.handoff.reply(_user(interaction.user), ticket, answer, lang)
         if not out.ok:
@@ -399,17 +427,23 @@ class DiscordAdapter:
         ok = await self.deliver(out.ticket, out.deliver)
         await self.respond(interaction, content=await self.svc.handoff.delivered(ticket, ok, lang), ephemeral=True)
 
+    @limited
     async def cmd_close(self, interaction: discord.Interaction, ticket: int) -> None:
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         out = await self.svc.handoff.close(_user(interaction.user), ticket, lang)
         await self.respond(interaction, content=out.text, ephemeral=True)
 
+    @limited
     async def cmd_tickets(self, interaction: discord.Interaction) -> None:
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         out = await self.svc.handoff.list_open(_user(interaction.user), lang)
         await self.respond(interaction, content=out.text, ephemeral=True)
 
+    @limited
     async def cmd_report(self, interaction: discord.Interaction) -> None:
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
         from bot import report
 
         lang = await self.lang_for(interaction.user, interaction.locale)
@@ -420,11 +454,13 @@ class DiscordAdapter:
         await self.respond(interaction, embed=answer_embed(report.to_text(r, lang)), ephemeral=True)
 
     # -- buttons ----------------------------------------------------------------------------------
+    @limited
     async def on_vote(self, interaction: discord.Interaction, log_id: int, up: bool) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         ok = await self.svc.vote(_user(interaction.user), log_id, up)
         await self.respond(interaction, content=t("chat.vote_thanks" if ok else "chat.vote_gone", lang), ephemeral=True)
 
+    @limited
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
         await self.cmd_topic(interaction, topic)
 

@@ -7,6 +7,7 @@ escaped HTML with buttons, and maps polls/buttons back to quiz answers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import os
@@ -26,6 +27,7 @@ from telegram.ext import (
 
 from bot.i18n import t
 from bot.quizzes import User
+from bot.service import Limited
 
 log = logging.getLogger("role_advisor.telegram")
 
@@ -101,7 +103,6 @@ class TelegramAdapter:
         self.svc = service
         self.username: str | None = None  # the bot's @username, known after getMe
         self.bot_id: int | None = None
-        self._notified: dict[str, float] = {}
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _ui_lang(self, tg_user) -> str:
@@ -139,27 +140,39 @@ class TelegramAdapter:
     def _deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None
 
-    async def _throttled(self, update: Update, lang: str) -> bool:
-        """True (and a polite notice in private chats, at most every 30 s) when over the rate."""
+    async def _refused(self, update: Update, exc: Limited) -> None:
+        """Over the rate (the core said so): the notice once in a while, else silence; a pressed
+        button is always acknowledged, or Telegram shows it loading."""
         u = update.effective_user
-        if u is None or self.svc.allow(_user(u)):
-            return False
-        chat = update.effective_chat
-        now = self.svc.clock()
-        key = str(u.id)
-        if chat is not None and chat.type == ChatType.PRIVATE and now - self._notified.get(key, 0) > 30:
-            self._notified[key] = now
-            await self._send(update.get_bot(), chat.id, html.escape(t("chat.rate_limited", lang)))
-        return True
+        lang = await self._ui_lang(u) if u is not None else "en"
+        text = exc.text(lang) if exc.notify else None
+        if update.callback_query is not None:
+            await update.callback_query.answer(text)
+            return
+        if text is None:
+            return
+        if update.poll_answer is not None:
+            await self._send(update.get_bot(), u.id, html.escape(text))
+        elif update.effective_chat is not None and update.effective_message is not None:
+            chat = update.effective_chat
+            reply_to = update.effective_message.message_id if chat.type != ChatType.PRIVATE else None
+            await self._send(update.get_bot(), chat.id, html.escape(text), reply_to=reply_to)
+
+    def limited(self, handler):
+        """``handler`` with :class:`bot.service.Limited` turned into :meth:`_refused`."""
+        @functools.wraps(handler)
+        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            try:
+                await handler(update, context)
+            except Limited as exc:
+                await self._refused(update, exc)
+        return run
 
     # -- questions --------------------------------------------------------------------------------
     async def _answer_question(self, update: Update, text: str) -> None:
         msg = update.effective_message
         tg_user = update.effective_user
         chat = update.effective_chat
-        lang = await self._ui_lang(tg_user)
-        if await self._throttled(update, lang):
-            return
         community = DM_COMMUNITY if chat.type == ChatType.PRIVATE else str(chat.id)
         reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user), chat_id=chat.id)
         reply_to = msg.message_id if chat.type != ChatType.PRIVATE else None
@@ -206,6 +219,7 @@ class TelegramAdapter:
     async def on_ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = " ".join(context.args or [])
         if not question.strip():
+            self.svc.admit(_user(update.effective_user))
             lang = await self._ui_lang(update.effective_user)
             await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.ask_usage", lang)))
             return
@@ -221,8 +235,10 @@ class TelegramAdapter:
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
-        lang = await self._ui_lang(update.effective_user)
         payload = (context.args or [""])[0]
+        if not (chat.type == ChatType.PRIVATE and payload.startswith(("quiz", "onb"))):
+            self.svc.admit(_user(update.effective_user))  # a quiz start is charged by the core
+        lang = await self._ui_lang(update.effective_user)
         if chat.type == ChatType.PRIVATE and payload.startswith(("quiz", "onb")):
             community = payload[4:] if payload.startswith("onb_") else DM_COMMUNITY
             await self._start_quiz(update, context, lang, onboarding=payload.startswith("onb"), community=community or DM_COMMUNITY)
@@ -231,6 +247,7 @@ class TelegramAdapter:
         await self._send(context.bot, chat.id, text, self._lang_markup(lang))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.svc.admit(_user(update.effective_user))
         lang = await self._ui_lang(update.effective_user)
         await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.help", lang)))
 
@@ -241,18 +258,20 @@ class TelegramAdapter:
             text = await self.svc.set_lang(_user(update.effective_user), choice)
             await self._send(context.bot, update.effective_chat.id, html.escape(text))
             return
+        self.svc.admit(_user(update.effective_user))
         await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.choose_lang", lang)), self._lang_markup(lang))
 
     async def on_leaderboard(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         lang = await self._ui_lang(update.effective_user)
         community = None if chat.type == ChatType.PRIVATE else str(chat.id)
-        text = await self.svc.quizzes.leaderboard_text(lang, PLATFORM, community)
+        text = await self.svc.leaderboard(_user(update.effective_user), lang, PLATFORM, community)
         if community is not None and chat.title:
             text = text.replace(community, chat.title, 1)
         await self._send(context.bot, chat.id, html.escape(text))
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.svc.admit(_user(update.effective_user))
         lang = await self._ui_lang(update.effective_user)
         markup = InlineKeyboardMarkup([[
             InlineKeyboardButton(t("btn.yes_delete", lang), callback_data="f:yes"),
@@ -265,6 +284,7 @@ class TelegramAdapter:
         chat = update.effective_chat
         lang = await self._ui_lang(update.effective_user)
         if chat.type != ChatType.PRIVATE:  # never run a quiz in the group itself
+            self.svc.admit(_user(update.effective_user))
             link = self._deep_link("quiz")
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn.start_quiz", lang), url=link)]]) if link else None
             await self._send(context.bot, chat.id, html.escape(t("chat.quiz_in_private", lang)), markup,
@@ -273,10 +293,8 @@ class TelegramAdapter:
         await self._start_quiz(update, context, lang)
 
     async def _start_quiz(self, update, context, lang, onboarding=False, community=DM_COMMUNITY) -> None:
-        if await self._throttled(update, lang):
-            return
         user = _user(update.effective_user)
-        step = await self.svc.quizzes.start(user, community, lang, onboarding=onboarding)
+        step = await self.svc.start_quiz(user, community, lang, onboarding=onboarding)
         chat_id = update.effective_chat.id
         if step.message:
             await self._send(context.bot, chat_id, html.escape(step.message))
@@ -332,7 +350,7 @@ class TelegramAdapter:
         if str(pa.user.id) != owner:
             return  # someone else's quiz poll
         user = _user(pa.user)
-        step = await self.svc.quizzes.answer(user, int(pa.option_ids[0]), session_id=session_id, index=index)
+        step = await self.svc.quiz_answer(user, int(pa.option_ids[0]), session_id=session_id, index=index)
         # a quiz poll shows right/wrong and the explanation itself
         await self._after_answer(context.bot, int(chat_id) if chat_id else pa.user.id, user, step, show_feedback=False)
 
@@ -350,16 +368,16 @@ class TelegramAdapter:
             ok = log_id.isdigit() and await self.svc.vote(user, int(log_id), up == "1")
             await q.answer(t("chat.vote_thanks" if ok else "chat.vote_gone", lang))
         elif kind == "t":  # did you mean
-            await q.answer()
             chat = q.message.chat if q.message else None
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
             reply = await self.svc.answer_topic(user, community, rest, lang, chat_id=chat_id)
+            await q.answer()
             await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply))
         elif kind == "h":  # ask a moderator
-            await q.answer()
             chat = q.message.chat if q.message else None
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
             opened = await self.svc.escalate(user, community, int(rest), chat_id) if rest.isdigit() else None
+            await q.answer()
             if opened is not None:
                 await self._post_ticket(context.bot, chat_id, opened)
         elif kind == "l":  # language choice
@@ -367,8 +385,8 @@ class TelegramAdapter:
             await q.answer(text)
             await self._send(context.bot, chat_id, html.escape(text))
         elif kind == "f":  # forget, confirmed or not
-            await q.answer()
             text = await self.svc.forget(user, lang) if rest == "yes" else t("chat.forget_cancelled", lang)
+            await q.answer()
             if q.message is not None:
                 await q.edit_message_text(html.escape(text), parse_mode=ParseMode.HTML)
         elif kind == "q":  # quiz answer by button
@@ -377,7 +395,7 @@ class TelegramAdapter:
             if not (idx.isdigit() and choice.isdigit()):
                 await q.answer()
                 return
-            step = await self.svc.quizzes.answer(user, int(choice), session_id=sid, index=int(idx))
+            step = await self.svc.quiz_answer(user, int(choice), session_id=sid, index=int(idx))
             await q.answer()
             await self._after_answer(context.bot, chat_id, user, step, show_feedback=True)
         else:
@@ -385,6 +403,7 @@ class TelegramAdapter:
 
     # -- moderators --------------------------------------------------------------------------------
     async def on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.svc.admit(_user(update.effective_user))  # moderators are not limited; others are answered "no"
         lang = await self._ui_lang(update.effective_user)
         args = context.args or []
         chat_id = update.effective_chat.id
@@ -409,6 +428,7 @@ class TelegramAdapter:
             await self._send(context.bot, chat_id, html.escape(out.text))
 
     async def on_close(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.svc.admit(_user(update.effective_user))
         lang = await self._ui_lang(update.effective_user)
         args = context.args or []
         if not args or not args[0].lstrip("#").isdigit():
@@ -418,6 +438,7 @@ class TelegramAdapter:
         await self._send(context.bot, update.effective_chat.id, html.escape(out_text))
 
     async def on_tickets(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.svc.admit(_user(update.effective_user))  # moderators are not limited; others are answered "no"
         lang = await self._ui_lang(update.effective_user)
         out = await self.svc.handoff.list_open(_user(update.effective_user), lang)
         await self._send(context.bot, update.effective_chat.id, html.escape(out.text))
@@ -425,6 +446,7 @@ class TelegramAdapter:
     async def on_report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from bot import report
 
+        self.svc.admit(_user(update.effective_user))
         lang = await self._ui_lang(update.effective_user)
         if not self.svc.handoff.is_moderator(PLATFORM, update.effective_user.id):
             await self._send(context.bot, update.effective_chat.id, html.escape(t("ticket.not_moderator", lang)))
@@ -517,22 +539,22 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     )
     app.bot_data["adapter"] = adapter
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
-    app.add_handler(CommandHandler("start", adapter.on_start))
-    app.add_handler(CommandHandler("help", adapter.on_help))
-    app.add_handler(CommandHandler("ask", adapter.on_ask))
-    app.add_handler(CommandHandler("lang", adapter.on_lang))
-    app.add_handler(CommandHandler("quiz", adapter.on_quiz))
-    app.add_handler(CommandHandler("leaderboard", adapter.on_leaderboard))
-    app.add_handler(CommandHandler("forget", adapter.on_forget))
-    app.add_handler(CommandHandler("reply", adapter.on_reply))
-    app.add_handler(CommandHandler("close", adapter.on_close))
-    app.add_handler(CommandHandler("tickets", adapter.on_tickets))
-    app.add_handler(CommandHandler("report", adapter.on_report))
+    app.add_handler(CommandHandler("start", adapter.limited(adapter.on_start)))
+    app.add_handler(CommandHandler("help", adapter.limited(adapter.on_help)))
+    app.add_handler(CommandHandler("ask", adapter.limited(adapter.on_ask)))
+    app.add_handler(CommandHandler("lang", adapter.limited(adapter.on_lang)))
+    app.add_handler(CommandHandler("quiz", adapter.limited(adapter.on_quiz)))
+    app.add_handler(CommandHandler("leaderboard", adapter.limited(adapter.on_leaderboard)))
+    app.add_handler(CommandHandler("forget", adapter.limited(adapter.on_forget)))
+    app.add_handler(CommandHandler("reply", adapter.limited(adapter.on_reply)))
+    app.add_handler(CommandHandler("close", adapter.limited(adapter.on_close)))
+    app.add_handler(CommandHandler("tickets", adapter.limited(adapter.on_tickets)))
+    app.add_handler(CommandHandler("report", adapter.limited(adapter.on_report)))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, adapter.on_new_members))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.on_private_text))
-    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, adapter.on_group_text))
-    app.add_handler(CallbackQueryHandler(adapter.on_callback))
-    app.add_handler(PollAnswerHandler(adapter.on_poll_answer))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.limited(adapter.on_private_text)))
+    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, adapter.limited(adapter.on_group_text)))
+    app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_callback)))
+    app.add_handler(PollAnswerHandler(adapter.limited(adapter.on_poll_answer)))
     app.add_handler(InlineQueryHandler(adapter.on_inline))
     app.add_error_handler(adapter.on_error)
     return app

@@ -346,8 +346,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chat.choose_lang": {"en": "Choose the answer language:", "hu": "Válaszd ki a válaszok nyelvét:"},
     "chat.ask_usage": {"en": "Ask like this: /ask What are the KPIs?", "hu": "Így kérdezz: /ask Mik a KPI-k?"},
     "chat.rate_limited": {
-        "en": "You are sending messages quickly — please wait a moment before the next question.",
-        "hu": "Gyorsan érkeznek az üzeneteid — kérlek, várj egy kicsit a következő kérdéssel.",
+        "en": "You are sending messages quickly — please wait {seconds} s; messages sent until then go unanswered.",
+        "hu": "Gyorsan érkeznek az üzeneteid — kérlek, várj {seconds} másodpercet; addig nem válaszolok.",
     },
     "chat.vote_thanks": {"en": "Thanks for the feedback!", "hu": "Köszönöm a visszajelzést!"},
     "chat.vote_gone": {"en": "That answer is no longer on record.", "hu": "Ez a válasz már nincs meg."},

@@ -15,17 +15,24 @@ class RateLimiter:
         self.max_keys = max_keys
         self._buckets: dict[object, tuple[float, float]] = {}
 
-    def allow(self, key) -> bool:
+    def allow(self, key, cost: float = 1.0) -> bool:
         now = self.clock()
         tokens, last = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens < 1.0:
+        if tokens < cost:
             self._buckets[key] = (tokens, now)
             return False
         if len(self._buckets) >= self.max_keys and key not in self._buckets:
             self._prune(now)
-        self._buckets[key] = (tokens - 1.0, now)
+        self._buckets[key] = (tokens - cost, now)
         return True
+
+    def wait(self, key, cost: float = 1.0) -> float:
+        """Seconds until ``key`` can afford ``cost`` again."""
+        now = self.clock()
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        return max(0.0, (cost - tokens) / self.rate) if self.rate > 0 else float("inf")
 
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate if self.rate > 0 else 0.0

@@ -5,7 +5,9 @@ Adapters hold a :class:`Service` and translate platform events into its calls.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import os
 import time
 
@@ -17,6 +19,29 @@ from .i18n import t
 from .quizzes import QuizService, User
 from .ratelimit import RateLimiter
 from .record import Record
+
+
+class Limited(Exception):
+    """Raised by a :class:`Service` action when the user is over their rate. ``notify`` is True for
+    the first refusal in a while (show :meth:`text` once), False after it (stay silent: a polite
+    notice per refused message would itself be a flood); ``retry_after`` in seconds."""
+
+    def __init__(self, retry_after: float, notify: bool):
+        super().__init__(f"rate limited for {retry_after:.1f} s")
+        self.retry_after = retry_after
+        self.notify = notify
+
+    def text(self, lang: str) -> str:
+        return t("chat.rate_limited", lang, seconds=max(1, math.ceil(self.retry_after)))
+
+
+# What each action costs of the user's budget (ROLE_ADVISOR_USER_RATE): a question or a command that
+# answers with a message costs one; a vote, a language choice or a quiz answer half; a leaderboard
+# two (it reads the whole quiz history, and is shared for a few seconds besides).
+COSTS = {"ask": 1.0, "topic": 1.0, "command": 1.0, "escalate": 1.0, "forget": 1.0, "quiz": 1.0,
+         "vote": 0.5, "lang": 0.5, "quiz_answer": 0.5, "leaderboard": 2.0}
+NOTICE_EVERY = 30.0  # seconds between two "you are sending messages quickly" notices to one user
+LEADERBOARD_TTL = 10.0  # seconds one computed leaderboard serves every asker of the same scope
 
 
 class Reply(Record):
@@ -81,6 +106,8 @@ class Service:
         self.handoff = Handoff(storage, clock, handoff or HandoffSettings.from_env(env))
         rate, burst = _rate_from_env(env)
         self.limiter = RateLimiter(rate, burst)
+        self._noticed: dict[tuple[str, str], float] = {}
+        self._boards: dict[tuple, tuple[float, asyncio.Future]] = {}
         self.retention = _retention(env)
         self.context_ttl = _context_ttl(env)
         self._last_purge = 0.0
@@ -136,6 +163,7 @@ class Service:
                 return default
 
     async def set_lang(self, user: User, lang: str | None) -> str:
+        self.admit(user, "lang")
         lang = lang if lang in ("en", "hu") else None
         await self.storage.set_lang(user.platform, user.user_id, lang, self.clock())
         shown = lang or "auto"
@@ -165,6 +193,7 @@ class Service:
         """Answer and log one question. ``hint``: the platform's idea of the user's language;
         ``chat_id``: where a moderator's answer should be delivered if a ticket is opened, and the
         conversation a follow-up belongs to (with the user)."""
+        self.admit(user, "ask")
         forced = await self._stored("the language choice", lambda: self.lang_of(user))
         chat = _chat_key(community, chat_id)
         ctx = await self._stored("the conversation's context", lambda: self.context(user, chat))
@@ -183,6 +212,7 @@ class Service:
         """The asker pressed "ask a moderator" under an answer: a ticket with that question."""
         if not self.handoff.enabled(user.platform):
             return None
+        self.admit(user, "escalate")
         rows = await self.storage.query(
             "SELECT question, lang FROM qa_log WHERE id = ? AND platform = ? AND user_id = ?",
             (int(log_id), user.platform, str(user.user_id)),
@@ -194,6 +224,7 @@ class Service:
 
     async def answer_topic(self, user: User, community: str | None, topic: str, lang: str, chat_id=None) -> Reply:
         """A "did you mean" choice: the topic's answer, logged like a question."""
+        self.admit(user, "topic")
         answer = self.advisor.answer_topic(topic, lang, question=topic)
         log_id = await self._stored("the choice's log line", lambda: self.storage.log_question(
             user.platform, community, user.user_id, topic, lang, answer.topic, answer.confidence, answer.answered,
@@ -202,10 +233,71 @@ class Service:
         return Reply(answer, log_id, lang)
 
     async def vote(self, user: User, log_id: int, up: bool) -> bool:
+        self.admit(user, "vote")
         return await self.storage.vote(log_id, user.platform, user.user_id, 1 if up else -1, self.clock())
 
-    def allow(self, user: User) -> bool:
-        return self.limiter.allow((user.platform, user.user_id))
+    def admit(self, user: User, action: str = "command") -> None:
+        """Charge ``action`` (see :data:`COSTS`) to the user's budget, or raise :class:`Limited`.
+        Every action of this service that costs work or notifies people calls it first; an adapter
+        calls it for what it answers by itself (help, start, the language menu). Moderators are not
+        limited: answering tickets in a row is their work."""
+        if self.handoff.is_moderator(user.platform, user.user_id):
+            return
+        key = (user.platform, str(user.user_id))
+        cost = COSTS.get(action, 1.0)
+        if self.limiter.allow(key, cost):
+            return
+        now = self.clock()
+        last = self._noticed.get(key)
+        notify = last is None or now - last >= NOTICE_EVERY
+        if notify:
+            if len(self._noticed) >= 10_000:  # bounded: forget notices older than their period
+                self._noticed = {k: v for k, v in self._noticed.items() if now - v < NOTICE_EVERY}
+            self._noticed[key] = now
+        raise Limited(self.limiter.wait(key, cost), notify)
+
+    def allow(self, user: User, action: str = "command") -> bool:
+        """:meth:`admit` as a yes/no, for callers that stay silent when refused."""
+        try:
+            self.admit(user, action)
+            return True
+        except Limited:
+            return False
+
+    # -- quizzes, through the same limit ----------------------------------------------------------
+    async def start_quiz(self, user: User, community: str, lang: str, *, onboarding: bool = False,
+                         by_user: bool = True):
+        """Start a quiz; ``by_user`` False when the bot starts it itself (a member joined)."""
+        if by_user:
+            self.admit(user, "quiz")
+        return await self.quizzes.start(user, community, lang, onboarding=onboarding)
+
+    async def quiz_answer(self, user: User, choice, session_id: str | None = None, index: int | None = None):
+        self.admit(user, "quiz_answer")
+        return await self.quizzes.answer(user, choice, session_id=session_id, index=index)
+
+    async def stop_quiz(self, user: User):
+        self.admit(user, "command")
+        return await self.quizzes.stop(user)
+
+    async def leaderboard(self, user: User, lang: str, platform: str | None = None, community: str | None = None) -> str:
+        """The leaderboard text; one computation per scope and language serves every asker for
+        :data:`LEADERBOARD_TTL` seconds, and askers arriving while it runs wait for that one."""
+        self.admit(user, "leaderboard")
+        key = (lang, platform, community)
+        now = self.clock()
+        hit = self._boards.get(key)
+        if hit is not None and (now - hit[0] < LEADERBOARD_TTL or not hit[1].done()):
+            return await asyncio.shield(hit[1])
+        fut = asyncio.ensure_future(self.quizzes.leaderboard_text(lang, platform, community))
+        self._boards = {k: v for k, v in self._boards.items() if now - v[0] < LEADERBOARD_TTL}
+        self._boards[key] = (now, fut)
+        try:
+            return await asyncio.shield(fut)
+        except Exception:
+            self._boards.pop(key, None)  # a failure is not shared with later askers
+            raise
 
     async def forget(self, user: User, lang: str) -> str:
+        self.admit(user, "forget")
         return await self.quizzes.forget(user, lang)

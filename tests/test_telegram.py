@@ -203,6 +203,45 @@ async def test_per_user_rate_limit_does_not_starve_others(tg):
     assert sum("quickly" in m["text"] for m in spam) == 1
 
 
+@pytest.mark.parametrize("command", ["/help", "/leaderboard", "/start", "/lang", "/forget", "/tickets"])
+async def test_commands_are_inside_the_per_user_limit(tg, command):
+    """150 × /help from one user got 150 replies while another waited: commands were unlimited."""
+    for _ in range(40):
+        tg.stub.command(private_chat(31), user(31, "Spam"), command)
+    tg.stub.message(private_chat(32), user(32, "Calm"), "What are the KPIs?")
+    await tg.stub.wait_for(lambda s: s.sent(chat_id=32))
+    await tg.stub.settle()
+    spam = tg.stub.sent(chat_id=31)
+    assert 1 < len(spam) <= 9  # the burst and one notice
+    assert sum("quickly" in m["text"] for m in spam) == 1
+
+
+async def test_buttons_are_inside_the_per_user_limit(tg):
+    tg.stub.message(private_chat(31), user(31, "Spam"), "What are the KPIs?")
+    await tg.stub.wait_for(lambda s: s.sent(chat_id=31))
+    for _ in range(40):
+        tg.stub.callback(user(31, "Spam"), "t:role:mission")
+    await tg.stub.wait_for(lambda s: len(s.sent("answerCallbackQuery")) >= 40, timeout=30)
+    await tg.stub.settle()
+    assert len(tg.stub.sent(chat_id=31)) <= 8  # the first answer and the rest of the burst
+    told = [c for c in tg.stub.sent("answerCallbackQuery") if "quickly" in (c.get("text") or "")]
+    assert len(told) == 1  # every press acknowledged; the first refused one says why
+
+
+async def test_a_limited_mention_in_a_group_is_told_once(tg):
+    """A limited mention got no reply at all: the member did not know why the bot went quiet."""
+    await tg.stub.wait_for(lambda s: s.sent("getMe"))
+    for i in range(20):
+        tg.stub.message(group_chat(-500), user(31, "Spam"), f"@{BOT['username']} mission? {i}",
+                        entities=[{"type": "mention", "offset": 0, "length": len(BOT["username"]) + 1}])
+    await tg.stub.settle()
+    sent = tg.stub.sent(chat_id=-500)
+    notices = [m for m in sent if "quickly" in m["text"]]
+    assert len(notices) == 1
+    assert notices[0]["reply_parameters"]["message_id"]  # a reply to the refused message
+    assert len(sent) == 9
+
+
 async def test_restart_keeps_scores_and_pending_polls(advisor, tmp_path):
     db = tmp_path / "restart.sqlite3"
     h = await Harness(advisor, db).start()
