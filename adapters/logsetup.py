@@ -45,11 +45,25 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.secrets)
 
 
+# Whatever the secrets, a URL's userinfo password and a ``password=`` pair are masked by their
+# place: a password shorter than 4 characters is not masked as a bare string (it would garble
+# every word holding it), but where a URL or a connection string carries it, it is.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@?#]*:)[^\s@/?#]*@")
+_PASSWORD_PAIR = re.compile(r"(?i)\b((?:ssl)?pass(?:wd|word)?\s*=\s*)('[^']*'|\"[^\"]*\"|[^&\s#,;]+)")
+
+
 def redact(text: str, secrets) -> str:
     """``text`` with every secret masked: in any case (python-telegram-bot lower-cases some error
-    texts), and percent-encoded as a URL would carry it."""
+    texts), and percent-encoded as a URL would carry it; and any URL password or ``password=``
+    value, known or not."""
     pattern = _secret_pattern(tuple(secrets))
-    return pattern.sub(MASK, text) if pattern is not None else text
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    if "@" in text:
+        text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    if "=" in text:
+        text = _PASSWORD_PAIR.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 @functools.lru_cache(maxsize=16)
