@@ -92,6 +92,22 @@ class _FatalStartup(logging.Filter):
         return True
 
 
+class _OneLineDriver(logging.Filter):
+    """The database driver's own warnings while a server restarts (asyncpg's pool reconnecting)
+    come with a traceback: the outage is expected and handled (answers never wait on it), so the
+    record keeps one line, the exception's type and message appended."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.name.split(".")[0] in ("asyncpg", "aiosqlite"):
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})" if exc is not None else record.getMessage()
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        return True
+
+
 def database_secrets(env=None) -> list[str]:
     """The database password in every form the configuration carries it (its own variable, the
     URL's userinfo and query, raw and percent-decoded)."""
@@ -107,6 +123,7 @@ def setup_logging(level: int, secrets=()) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter(secrets))
     handler.addFilter(_FatalStartup())
+    handler.addFilter(_OneLineDriver())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

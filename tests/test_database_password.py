@@ -150,3 +150,26 @@ def test_a_short_password_is_masked_where_a_url_or_dsn_carries_it(line, capsys):
         logging.getLogger().removeHandler(handler)
         sys.excepthook, threading.excepthook = hooks
     assert out.count("<secret>") == 2 and "x9" not in out, out
+
+
+def test_the_drivers_reconnection_warnings_are_one_line(capsys):
+    """asyncpg's pool logs a warning with a traceback while PostgreSQL restarts: one line now."""
+    import logging
+    import sys
+    import threading
+
+    from adapters.logsetup import setup_logging
+
+    hooks = sys.excepthook, threading.excepthook
+    handler = setup_logging(logging.INFO)
+    try:
+        try:
+            raise ConnectionResetError("connection was closed in the middle of operation")
+        except ConnectionResetError:
+            logging.getLogger("asyncpg.pool").warning("Pool.release(): resetting connection with an error", exc_info=True)
+        out = capsys.readouterr().err
+    finally:
+        logging.getLogger().removeHandler(handler)
+        sys.excepthook, threading.excepthook = hooks
+    assert out.count("\n") == 1 and "Traceback" not in out, out
+    assert "WARNING" in out and "ConnectionResetError: connection was closed" in out
