@@ -664,6 +664,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name}: the file is empty (or holds only comments); the conversation lexicon is a YAML mapping that starts with “schema_version: 1” and “smalltalk: …”.",
         "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); a beszélgetési szótár olyan YAML leképezés, amely így kezdődik: „schema_version: 1” és „smalltalk: …”.",
     },
+    "kb.empty_taught": {
+        "en": "{name}: the file is empty (or holds only comments); a taught file starts with “schema_version: 1” and “kind: taught”.",
+        "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); egy tanított fájl így kezdődik: „schema_version: 1” és „kind: taught”.",
+    },
+    "kb.not_mapping_taught": {
+        "en": "{name}: line {line}: a taught file must be a mapping of keys to values (key: value), not {kind}.",
+        "hu": "{name}: {line}. sor: egy tanított fájlnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",
+    },
+    "taught.unknown_topic": {
+        "en": "{name}: “{phrasing}” is taught as {topic}, a topic the knowledge (profile {profile}) does not have",
+        "hu": "{name}: „{phrasing}” ehhez a témához van tanítva: {topic}, de ilyen téma nincs a tudásbázisban ({profile} profil)",
+    },
+    "taught.other_profile": {
+        "en": "{name}: the file is for profile {file}, the knowledge's is {profile}",
+        "hu": "{name}: a fájl a(z) {file} profilhoz készült, a tudásbázisé a(z) {profile}",
+    },
+    "taught.bad_answer": {
+        "en": "{name}: community answer {id}: an id is 1-40 lowercase letters, digits, - or _, and an answer needs a text in en or hu",
+        "hu": "{name}: {id} közösségi válasz: az azonosító 1-40 kisbetű, számjegy, - vagy _, és a válasznak kell szöveg (en vagy hu)",
+    },
+    "taught.valid": {
+        "en": "{name}: valid taught file (taught questions: {phrasings}, community answers: {answers})",
+        "hu": "{name}: érvényes tanított fájl (tanított kérdések: {phrasings}, közösségi válaszok: {answers})",
+    },
+    "taught.imported": {
+        "en": "Imported (taught questions: {phrasings}, community answers: {answers}).",
+        "hu": "Betöltve (tanított kérdések: {phrasings}, közösségi válaszok: {answers}).",
+    },
+    "cli.taught_unavailable": {
+        "en": "(the taught questions could not be read from the database: {error}; answering from the knowledge alone)",
+        "hu": "(a tanított kérdések nem olvashatók az adatbázisból: {error}; csak a tudásbázisból válaszolok)",
+    },
+    "taught.unknown_in_db": {"en": "(topic unknown to the knowledge)", "hu": "(a tudásbázis nem ismeri ezt a témát)"},
     "kb.not_mapping_profile": {
         "en": "{name}: line {line}: a profile must be a mapping of keys to values (key: value), not {kind}.",
         "hu": "{name}: {line}. sor: egy profilnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",

@@ -141,3 +141,28 @@ def closest(advisor, text: str, n: int = 3) -> list[tuple[str, float]]:
         scores[m.topic] = m.score
     ranked = sorted(((tp, s) for tp, s in scores.items() if s > 0 and advisor.has_topic(tp)), key=lambda x: -x[1])
     return [(tp, round(s, 2)) for tp, s in ranked[:n]]
+
+
+def looks_like_topic(word: str) -> bool:
+    return valid_topic_syntax(word) or (":" in word and not word.endswith(":") and " " not in word
+                                        and word.split(":", 1)[0].isalpha() and len(word) < 60)
+
+
+def parse_teach(text: str) -> tuple[int | str | None, str | None]:
+    """The arguments of ``/teach``: ``42 role:kpis`` (a ticket and a topic), ``42`` (a ticket:
+    the closest topics are offered), ``role:kpis how are we judged`` or ``how are we judged =
+    role:kpis`` (a phrasing and its topic). (target, topic); target None when nothing is given."""
+    words = (text or "").split()
+    if not words:
+        return None, None
+    first = words[0].lstrip("#")
+    if first.isdigit() and len(first) < 12:
+        return int(first), (words[1] if len(words) > 1 else None)
+    if looks_like_topic(words[0]):
+        return " ".join(words[1:]) or None, words[0]
+    if len(words) > 1 and looks_like_topic(words[-1]):
+        rest = words[:-1]
+        if rest and rest[-1] in ("=", "->", "→"):
+            rest = rest[:-1]
+        return " ".join(rest) or None, words[-1]
+    return " ".join(words), None
