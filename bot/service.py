@@ -460,6 +460,17 @@ class Service:
         await self.refresh_taught(force=True)
         return Outcome(True, out)
 
+    async def edit_answer(self, moderator: User, faq_id: str, text: str, lang: str = "en",
+                          text_lang: str | None = None) -> Outcome:
+        """Set the text of an existing community answer in one language (detected when None)."""
+        self.admit(moderator, "command")
+        if not self.may_teach(moderator):
+            return Outcome(False, t("ticket.not_moderator", lang))
+        key = (faq_id or "").strip().lower().removeprefix("faq:")
+        if await self.storage.get_answer(key) is None:
+            return Outcome(False, t("faq.not_found", lang, id=key[:40]))
+        return await self.save_answer(moderator, key, text, lang, text_lang=text_lang)
+
     async def answers_list(self, moderator: User, lang: str = "en") -> Outcome:
         self.admit(moderator, "command")
         if not self.may_teach(moderator):
