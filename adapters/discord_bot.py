@@ -464,6 +464,67 @@ class DiscordAdapter:
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
         await self.cmd_topic(interaction, topic)
 
+    # -- what the community teaches (moderators) ---------------------------------------------------
+    @limited
+    async def cmd_teach(self, interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None) -> None:
+        """/teach: a ticket's question (``ticket``) or ``question`` answered from now on with
+        ``topic``; without a topic, the closest ones are listed. Taught from an open ticket, its
+        asker gets the topic's answer and the ticket closes."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        target = ticket if ticket is not None else (question or "").strip() or None
+        if target is None:
+            self.svc.admit(user)
+            key = "teach.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        out = await self.svc.teach(user, target, (topic or "").strip() or None, lang)
+        text = out.text
+        if out.ok and out.deliver and out.ticket is not None:
+            ok = await self.deliver(out.ticket, out.deliver)
+            text += "\n" + await self.svc.handoff.delivered(out.ticket.id, ok, lang)
+        await self.respond(interaction, content=text, ephemeral=True)
+
+    def autocomplete_teach_topics(self, current: str, lang: str) -> list[app_commands.Choice[str]]:
+        """The profile's topics, then the community answers (faq:ID), for /teach."""
+        choices = self.autocomplete_topics(current, lang)
+        cur = current.strip().lower()
+        for fid in sorted(self.svc.taught.answers):
+            if len(choices) >= 25:
+                break
+            if not cur or cur in f"faq:{fid}":
+                choices.append(app_commands.Choice(name=f"faq:{fid}"[:100], value=f"faq:{fid}"))
+        return choices[:25]
+
+    @limited
+    async def cmd_taught(self, interaction: discord.Interaction, remove: int | None = None) -> None:
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await (self.svc.untaught(user, remove, lang) if remove is not None else self.svc.taught_list(user, lang, limit=30))
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
+    @limited
+    async def cmd_answer(self, interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None) -> None:
+        """/answer save|edit|list|remove: the community's own answers (faq:ID)."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        if action == "list":
+            out = await self.svc.answers_list(user, lang)
+        elif action == "remove" and answer_id:
+            out = await self.svc.remove_answer(user, answer_id, lang)
+        elif action == "save" and text:
+            out = await self.svc.save_answer(user, answer_id, text, lang, phrasing=question)
+        elif action == "edit" and answer_id and text:
+            out = await self.svc.edit_answer(user, answer_id, text, lang)
+        else:
+            self.svc.admit(user)
+            key = "faq.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
 
 class _AdvisorMixin:
     """The bot's behaviour, shared by the single-connection and the auto-sharded bot."""
@@ -571,6 +632,28 @@ class _AdvisorMixin:
         @tree.command(name="report", description=_desc("cmd.report"))
         async def report_cmd(interaction: discord.Interaction):
             await a.cmd_report(interaction)
+
+        @tree.command(name="teach", description=_desc("cmd.teach"))
+        @app_commands.describe(topic=_desc("arg.topic"), ticket=_desc("arg.ticket"), question=_desc("arg.phrasing"))
+        async def teach(interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None):
+            await a.cmd_teach(interaction, topic, ticket, question)
+
+        @teach.autocomplete("topic")
+        async def teach_complete(interaction: discord.Interaction, current: str):
+            return a.autocomplete_teach_topics(current, _lang_of_locale(interaction.locale) or "en")
+
+        @tree.command(name="taught", description=_desc("cmd.taught"))
+        @app_commands.describe(remove=_desc("arg.taught_id"))
+        async def taught(interaction: discord.Interaction, remove: int | None = None):
+            await a.cmd_taught(interaction, remove)
+
+        @tree.command(name="answer", description=_desc("cmd.answer"))
+        @app_commands.describe(answer_id=_desc("arg.faq_id"), text=_desc("arg.text"), question=_desc("arg.phrasing"))
+        @app_commands.choices(action=[app_commands.Choice(name=n, value=n) for n in ("save", "edit", "list", "remove")])
+        async def answer(interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None):
+            await a.cmd_answer(interaction, action, answer_id, text, question)
 
         @tree.command(name="onboard", description=_desc("cmd.onboard"))
         @app_commands.describe(member=_desc("arg.member"))

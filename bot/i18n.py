@@ -500,8 +500,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "💬 Közösségi válasz (a közösség moderátoraitól, nem az e-CF profilból; csak angolul):\n{text}",
     },
     "faq.usage": {
-        "en": "Use: /answer save text, /answer edit ID text, /answer list, /answer remove ID (text: 1-2000 characters); or /reply TICKET --save text",
-        "hu": "Használat: /answer save szöveg, /answer edit AZONOSÍTÓ szöveg, /answer list, /answer remove AZONOSÍTÓ (szöveg: 1-2000 karakter); vagy /reply JEGYSZÁM --save szöveg",
+        "en": "Use: /answer save text, /answer edit ID text, /answer list, /answer remove ID (text: 1-2000 characters, starting with en: or hu: to say its language); or /reply TICKET --save text",
+        "hu": "Használat: /answer save szöveg, /answer edit AZONOSÍTÓ szöveg, /answer list, /answer remove AZONOSÍTÓ (szöveg: 1-2000 karakter; az elején en: vagy hu: jelzi a nyelvét); vagy /reply JEGYSZÁM --save szöveg",
     },
     "faq.bad_id": {
         "en": "“{id}” cannot be an answer id: use 1-40 lowercase letters, digits, - or _.",

@@ -437,11 +437,14 @@ class Service:
     async def save_answer(self, moderator: User, faq_id: str | None, text: str, lang: str = "en",
                           text_lang: str | None = None, phrasing: str | None = None) -> Outcome:
         """Create or edit a community answer (topic ``faq:<id>``; a new id when None): ``text`` in
-        ``text_lang`` (detected when None); ``phrasing``, a question it answers, is taught with it."""
+        ``text_lang`` (a text starting ``en:`` or ``hu:`` says its own; else detected when None);
+        ``phrasing``, a question it answers, is taught with it."""
         self.admit(moderator, "command")
         if not self.may_teach(moderator):
             return Outcome(False, t("ticket.not_moderator", lang))
         text = (text or "").strip()
+        if text[:3].lower() in ("en:", "hu:"):  # the text's language, said first: "hu: Ingyenes …"
+            text_lang, text = text[:2].lower(), text[3:].strip()
         if faq_id is not None:
             faq_id = faq_id.strip().lower().removeprefix("faq:")
             if not taught_mod.FAQ_ID.match(faq_id):
@@ -501,6 +504,5 @@ class Service:
         first phrasing (called by :class:`Handoff` once the reply is recorded)."""
         if not self.may_teach(moderator):
             return t("ticket.not_moderator", lang)
-        out = await self.save_answer(moderator, faq_id, text, lang,
-                                     text_lang=self.advisor.detect_lang(text, ticket.lang), phrasing=ticket.question)
+        out = await self.save_answer(moderator, faq_id, text, lang, text_lang=ticket.lang, phrasing=ticket.question)
         return out.text

@@ -118,7 +118,7 @@ async def test_teach_and_save_on_telegram_reach_a_second_instance(two):
     out = await a.reply_to(MOD, "/taught", chat=MODS, command=True)
     listing = "\n".join(m["text"] for m in out)
     assert "role:kpis" in listing and "faq:1" in listing and "telegram:500" in listing and "telegram:11" not in listing
-    out = await a.reply_to(MOD, "/answer edit 1 It is free at itprofiles.eu.", chat=MODS, command=True)
+    out = await a.reply_to(MOD, "/answer edit 1 en: It is free at itprofiles.eu.", chat=MODS, command=True)
     assert "updated" in out[-1]["text"]
     await propagated()
     ans = await b.reply_to(BEN, "where can I download the eCF PDF?")
