@@ -450,7 +450,7 @@ class DiscordAdapter:
         if not self.svc.handoff.is_moderator(PLATFORM, interaction.user.id):
             await self.respond(interaction, content=t("ticket.not_moderator", lang), ephemeral=True)
             return
-        r = await report.compute(self.svc.storage, self.svc.clock())
+        r = await report.compute(self.svc.storage, self.svc.clock(), advisor=self.svc.advisor)
         await self.respond(interaction, embed=answer_embed(report.to_text(r, lang)), ephemeral=True)
 
     # -- buttons ----------------------------------------------------------------------------------

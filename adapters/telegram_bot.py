@@ -451,7 +451,7 @@ class TelegramAdapter:
         if not self.svc.handoff.is_moderator(PLATFORM, update.effective_user.id):
             await self._send(context.bot, update.effective_chat.id, html.escape(t("ticket.not_moderator", lang)))
             return
-        r = await report.compute(self.svc.storage, self.svc.clock())
+        r = await report.compute(self.svc.storage, self.svc.clock(), advisor=self.svc.advisor)
         await self._send(context.bot, update.effective_chat.id, to_html(report.to_text(r, lang)))
 
     # -- groups: new members ------------------------------------------------------------------------
