@@ -339,6 +339,10 @@ class Service:
         answers = await self._stored("the community answers", self.storage.community_answers)
         if rows is not None and answers is not None:
             self.taught = taught_mod.Taught(version, rows, answers, self.advisor.index)
+            lost = [r for r in rows if not self.taught.has(self.advisor, r.topic)]
+            if lost:  # the knowledge changed under them: said, not dropped in silence
+                _log.warning("%d taught question(s) point at topics the knowledge does not have (%s); "
+                             "see role-advisor taught", len(lost), ", ".join(sorted({r.topic for r in lost}))[:200])
         return self.taught
 
     def may_teach(self, user: User) -> bool:

@@ -173,3 +173,14 @@ def test_teaching_does_not_change_unrelated_answers(advisor):
             changed.append((q, plain.topic, taught.topic))
     assert len(questions) > 250
     assert not changed, changed
+
+
+async def test_a_topic_the_knowledge_lost_is_reported_not_dropped(store, advisor, caplog):
+    svc = Service(advisor, store, env=ENV)
+    await store.teach("is there a certification exam for this?", "x", "competence:Z.9", "en", "telegram:9", 1.0)
+    with caplog.at_level("WARNING", logger="role_advisor.service"):
+        await svc.refresh_taught(force=True)
+    assert "competence:Z.9" in caplog.text
+    a = await svc.ask(ANN, "dm", "is there a certification exam for this?")
+    assert not a.answer.answered  # not answered with a topic that does not exist
+    assert "competence:Z.9" in (await svc.taught_list(MOD)).text  # still listed, to be removed
