@@ -48,11 +48,21 @@ def _parse_line(line: str) -> tuple[str, str | None]:
 
 
 def _taught(args, advisor):
+    """What the community taught, from the configured database when there is one (an SQLite file
+    that does not exist yet is not created: nothing was taught)."""
     if getattr(args, "no_taught", False):
         return None
+    url = os.environ.get("ROLE_ADVISOR_DATABASE_URL", "")
+    path = None
+    if not url or url.startswith("sqlite:///"):
+        # as bot.storage.default_sqlite_path, without importing the storage layer for a one-shot question
+        base = os.environ.get("ROLE_ADVISOR_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".local", "share", "role-advisor")
+        path = url[len("sqlite:///"):] if url else os.path.join(base, "role-advisor.sqlite3")
+        if not os.path.exists(path):
+            return None
     from adapters.cli_teach import load_taught
 
-    return load_taught(advisor)
+    return load_taught(advisor, path)
 
 
 def cmd_ask(args) -> int:

@@ -138,37 +138,16 @@ def export_taught(advisor, out) -> int:
     return _run_with_store("en", work)
 
 
-def load_taught(advisor):
+def load_taught(advisor, sqlite_path: str | None):
     """The taught phrasings and community answers of the configured database for ``ask`` and
-    ``chat`` (read once at their start), or None: no database yet, or out of reach (one line on
-    stderr; the profile still answers). SQLite is read directly, read-only, without setting the
-    file up."""
-    import os
+    ``chat`` (read once at their start): ``sqlite_path`` (an existing file, read directly and
+    read-only), else the PostgreSQL of ``ROLE_ADVISOR_DATABASE_URL``. None when out of reach (one
+    line on stderr; the profile still answers)."""
+    from bot.taught import Taught, read_sqlite
 
-    from bot.storage import ENV_DATABASE_URL, CommunityAnswer, Taught as Row, default_sqlite_path
-    from bot.taught import Taught
-
-    url = os.environ.get(ENV_DATABASE_URL, "")
     try:
-        if not url or url.startswith("sqlite:///"):
-            import sqlite3
-
-            path = url[len("sqlite:///"):] if url else str(default_sqlite_path())
-            if not os.path.exists(path):
-                return None
-            from urllib.parse import quote
-
-            db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=2)
-            try:
-                if db.execute("PRAGMA user_version").fetchone()[0] < 5:
-                    return None  # a database from before taught phrasings: nothing taught yet
-                version = db.execute("SELECT version FROM taught_state WHERE id = 1").fetchone()[0]
-                rows = [Row(*r) for r in db.execute(f"SELECT {', '.join(Row.__slots__)} FROM taught_phrasings ORDER BY id")]
-                answers = [CommunityAnswer(*r) for r in db.execute(
-                    f"SELECT {', '.join(CommunityAnswer.__slots__)} FROM community_answers ORDER BY id")]
-            finally:
-                db.close()
-            return Taught(version, rows, answers, advisor.index)
+        if sqlite_path is not None:
+            return read_sqlite(sqlite_path, advisor.index)
         import asyncio
 
         from bot.storage import open_storage

@@ -166,3 +166,38 @@ def parse_teach(text: str) -> tuple[int | str | None, str | None]:
             rest = rest[:-1]
         return " ".join(rest) or None, words[-1]
     return " ".join(words), None
+
+
+class _Row:
+    __slots__ = ("phrasing", "topic")
+
+    def __init__(self, phrasing, topic):
+        self.phrasing, self.topic = phrasing, topic
+
+
+class _Answer:
+    __slots__ = ("id", "text_en", "text_hu")
+
+    def __init__(self, id_, text_en, text_hu):
+        self.id, self.text_en, self.text_hu = id_, text_en, text_hu
+
+
+def read_sqlite(path: str, index=None) -> Taught | None:
+    """A snapshot read straight from an SQLite file, read-only, without setting it up (for a
+    one-shot terminal question: no event loop, no storage layer); None for a database from before
+    taught questions. sqlite3 errors are the caller's."""
+    import sqlite3
+    from urllib.parse import quote
+
+    import os
+
+    db = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True, timeout=2)
+    try:
+        if db.execute("PRAGMA user_version").fetchone()[0] < 5:
+            return None
+        version = db.execute("SELECT version FROM taught_state WHERE id = 1").fetchone()[0]
+        rows = [_Row(*r) for r in db.execute("SELECT phrasing, topic FROM taught_phrasings ORDER BY id")]
+        answers = [_Answer(*r) for r in db.execute("SELECT id, text_en, text_hu FROM community_answers ORDER BY id")]
+    finally:
+        db.close()
+    return Taught(version, rows, answers, index)
