@@ -23,7 +23,7 @@ from .text import clean, stem, strip_markup, tokens
 
 CLOSE_RATIO = 88  # rapidfuzz ratio on the normal forms for a close variant
 CLOSE_MIN_CHARS = 12  # a normal form shorter than this is matched exactly only
-MAX_PHRASING = 300  # characters of a taught phrasing
+MAX_PHRASING = 500  # characters of a taught phrasing (a question is cut there before matching anyway)
 FAQ_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _ARTICLES = frozenset({"a", "an", "the", "az"})
 

@@ -184,3 +184,53 @@ async def test_a_topic_the_knowledge_lost_is_reported_not_dropped(store, advisor
     a = await svc.ask(ANN, "dm", "is there a certification exam for this?")
     assert not a.answer.answered  # not answered with a topic that does not exist
     assert "competence:Z.9" in (await svc.taught_list(MOD)).text  # still listed, to be removed
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+# Our own vocabulary for generated taught wordings (community life, none of the evaluation lines).
+_NOUNS = ("meetup", "hackathon", "podcast", "newsletter", "sticker", "badge", "picnic", "raffle", "mentor", "webinar",
+          "wiki", "emoji", "server", "channel", "pizza", "parking", "wifi", "dog", "conference", "coffee",
+          "találkozó", "matrica", "kitűző", "piknik", "hírlevél")
+_FRAMES = ("is there a {a} for the {b}", "where do i find the {a} {b}", "who brings the {a} to the {b}",
+           "can i win a {a} at the {b}", "hol lesz a {a} és a {b}", "kell {a} a {b} előtt")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(_FRAMES), st.sampled_from(_NOUNS), st.sampled_from(_NOUNS),
+                          st.sampled_from(("role:kpis", "role:tasks", "competence:C.4", "skill:B11", "faq:x"))),
+                min_size=1, max_size=20))
+def test_generated_taught_wordings_take_no_other_question(advisor, taught):
+    """Property, over generated taught wordings: every question of the shared sets keeps its answer
+    unless its normal form is one of them."""
+    from bot import taught as tm
+
+    questions = _EVAL
+    if not questions:
+        pytest.skip(f"the shared evaluation sets are not beside the checkout ({SHARED})")
+
+    class Row:
+        def __init__(self, phrasing, topic):
+            self.phrasing, self.topic = phrasing, topic
+
+    class Ans:
+        id, text_en, text_hu = "x", "Ours.", None
+
+    rows = [Row(frame.format(a=a, b=b), topic) for frame, a, b, topic in taught]
+    snap = Taught(1, rows, [Ans()], advisor.index)
+    own = {normal(r.phrasing, advisor.index) for r in rows}
+    for q, plain in zip(questions, _PLAIN(advisor)):
+        if normal(q, advisor.index) in own:
+            continue
+        got, _ = tm.ask(advisor, snap, q)
+        assert (got.topic, got.answer) == (plain.topic, plain.answer), (q, rows)
+
+
+_EVAL = _eval_questions()
+_PLAIN_CACHE: list = []
+
+
+def _PLAIN(advisor):
+    if not _PLAIN_CACHE:
+        _PLAIN_CACHE.extend(advisor.ask(q) for q in _EVAL)
+    return _PLAIN_CACHE
