@@ -107,6 +107,22 @@ class ModeratorButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:h
         await adapter_of(interaction.client).on_ask_moderator(interaction, self.log_id)
 
 
+class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:t:(?P<ticket>\d+):(?P<topic>[a-z]+:[A-Za-z0-9._-]+)"):
+    """Under a ticket in the moderators' channel: teach its question one of the closest topics."""
+
+    def __init__(self, ticket_id: int, topic: str, label: str = ""):
+        super().__init__(discord.ui.Button(label=(label or topic)[:80], style=discord.ButtonStyle.secondary,
+                                           custom_id=f"ra:t:{ticket_id}:{topic}"[:100]))
+        self.ticket_id, self.topic = ticket_id, topic
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["ticket"]), match["topic"])
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).cmd_teach(interaction, self.topic, self.ticket_id)
+
+
 def answer_view(adapter, reply) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for topic in reply.answer.alternatives[:3]:
@@ -215,7 +231,7 @@ class DiscordAdapter:
             return False  # the moderators have it already
         try:
             channel = await self._channel(opened.place)
-            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS)
+            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS, **self.ticket_view(opened))
             return True
         except (discord.HTTPException, ValueError) as exc:
             log.error("could not post ticket #%s to the moderator channel %s: %s", opened.id, opened.place, type(exc).__name__)
@@ -486,6 +502,15 @@ class DiscordAdapter:
             text += "\n" + await self.svc.handoff.delivered(out.ticket.id, ok, lang)
         await self.respond(interaction, content=text, ephemeral=True)
 
+    def ticket_view(self, opened) -> dict:
+        """Under a ticket posted for the moderators: "teach" buttons with the closest topics."""
+        if not opened.suggestions:
+            return {}
+        view = discord.ui.View(timeout=None)
+        for tp in opened.suggestions[:4]:
+            view.add_item(TeachButton(opened.id, tp, f"🎓 {tp} · {self.svc.topic_label(tp, 'en')}"))
+        return {"view": view}
+
     def autocomplete_teach_topics(self, current: str, lang: str) -> list[app_commands.Choice[str]]:
         """The profile's topics, then the community answers (faq:ID), for /teach."""
         choices = self.autocomplete_topics(current, lang)
@@ -546,7 +571,7 @@ class _AdvisorMixin:
     async def setup_hook(self) -> None:
         await self.service.storage.open()
         self._retention = asyncio.get_running_loop().create_task(self.service.maintain())
-        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton)
+        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton, TeachButton)
         await self.tree.set_translator(CatalogueTranslator())
 
     async def close(self) -> None:

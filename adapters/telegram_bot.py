@@ -186,7 +186,7 @@ class TelegramAdapter:
         if not opened.place or not opened.moderator_text:
             return  # the moderators have it already
         try:
-            await self._send(bot, int(opened.place), html.escape(opened.moderator_text))
+            await self._send(bot, int(opened.place), html.escape(opened.moderator_text), self._ticket_markup(opened))
         except (TelegramError, ValueError) as exc:
             log.error("could not post ticket #%s to the moderator chat: %s", opened.id, type(exc).__name__)
 
@@ -509,7 +509,7 @@ class TelegramAdapter:
         markup = None
         if not out.ok and out.suggestions and out.ticket is not None:
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-                f"{tp} · {self.svc._topic_label(tp, lang)}"[:60], callback_data=f"tt:{out.ticket.id}:{tp}"[:64])]
+                f"{tp} · {self.svc.topic_label(tp, lang)}"[:60], callback_data=f"tt:{out.ticket.id}:{tp}"[:64])]
                 for tp in out.suggestions])
         text = out.text
         if out.ok and out.deliver and out.ticket is not None:
@@ -522,6 +522,12 @@ class TelegramAdapter:
                 ok = False
             text += "\n" + await self.svc.handoff.delivered(tk.id, ok, lang)
         await self._send(bot, chat_id, html.escape(text), markup)
+
+    def _ticket_markup(self, opened) -> InlineKeyboardMarkup | None:
+        """Under a ticket posted for the moderators: "teach" choices, the closest topics."""
+        rows = [[InlineKeyboardButton(f"🎓 {tp} · {self.svc.topic_label(tp, 'en')}"[:60],
+                                      callback_data=f"tt:{opened.id}:{tp}"[:64])] for tp in opened.suggestions or ()]
+        return InlineKeyboardMarkup(rows) if rows else None
 
     async def on_teach(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from bot.taught import parse_teach

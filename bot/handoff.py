@@ -48,7 +48,8 @@ def age_text(seconds: float, lang: str) -> str:
 class Opened(Record):
     """A new ticket: its id, what to tell the asker, what to post for the moderators, and where."""
 
-    __slots__ = ("id", "asker_text", "moderator_text", "place")
+    __slots__ = ("id", "asker_text", "moderator_text", "place", "suggestions")
+    _defaults = {"suggestions": ()}  # topics the matcher found closest: "teach" choices for the moderators
 
 
 class Outcome(Record):

@@ -224,6 +224,8 @@ class Service:
         if not answer.answered and answer.question.strip() and self.handoff.enabled(user.platform):
             ticket = await self._stored("the hand-off ticket", lambda: self.handoff.open(
                 user, community, chat_id, answer.question, answer.lang, log_id), retry=False)
+            if ticket is not None and ticket.moderator_text:
+                ticket.suggestions = tuple(tp for tp, _ in taught_mod.closest(self.advisor, answer.question))
         return Reply(answer, log_id, answer.lang, ticket)
 
     async def escalate(self, user: User, community: str | None, log_id: int, chat_id=None):
@@ -353,7 +355,7 @@ class Service:
     def _author(self, user: User) -> str:
         return f"{user.platform}:{user.user_id}"
 
-    def _topic_label(self, topic: str, lang: str) -> str:
+    def topic_label(self, topic: str, lang: str) -> str:
         if topic.startswith("faq:"):
             return t("faq.label", lang, id=topic[4:])
         return self.advisor.topic_label(topic, lang)
@@ -389,14 +391,14 @@ class Service:
         topic = (topic or "").strip()
         if not topic or not await self._known_topic(topic):
             near = [tp for tp, _ in taught_mod.closest(self.advisor, phrasing)]
-            listed = ", ".join(f"{tp} ({self._topic_label(tp, lang)})" for tp in near) or t("report.none", lang)
+            listed = ", ".join(f"{tp} ({self.topic_label(tp, lang)})" for tp in near) or t("report.none", lang)
             key = "teach.pick" if not topic else "teach.unknown_topic"
             return Outcome(False, t(key, lang, topic=topic[:60], topics=listed), ticket, suggestions=near)
         tid, new = await self.storage.teach(phrasing, taught_mod.normal(phrasing, self.advisor.index), topic, plang,
                                             self._author(moderator), self.clock())
         await self.refresh_taught(force=True)
         text = t("teach.done" if new else "teach.moved", lang, id=tid, phrasing=phrasing, topic=topic,
-                 label=self._topic_label(topic, lang))
+                 label=self.topic_label(topic, lang))
         deliver = None
         if ticket is not None and ticket.status == "open":
             ans = self.taught.answer(self.advisor, topic, ticket.lang, ticket.question)

@@ -66,6 +66,16 @@ async def test_teach_and_save_on_discord_reach_a_second_instance(bots):
     assert "ticket #1" in dpytest.get_message().content
     assert "Ticket #1" in dpytest.get_message().content  # posted in the moderators' channel
 
+    # the ticket's "teach" buttons: the closest topics; pressed by a member, refused
+    from adapters.discord_bot import TeachButton
+    from bot.handoff import Opened
+
+    view = one.adapter.ticket_view(Opened(1, "", "Ticket #1", "1", ("role:kpis", "competence:B.3")))["view"]
+    assert [c.custom_id for c in view.children] == ["ra:t:1:role:kpis", "ra:t:1:competence:B.3"]
+
+    inter = interaction(one, ben)
+    await TeachButton(1, "role:kpis").callback(inter)
+    assert "Only the configured moderators" in _text(inter)
     # a member cannot teach; a moderator without a topic gets the closest ones
     inter = interaction(one, ben)
     await one.tree.get_command("teach").callback(inter, topic="role:kpis", ticket=1)

@@ -69,6 +69,9 @@ async def test_teach_and_save_on_telegram_reach_a_second_instance(two):
     assert "Sorry" in first[0]["text"]
     posted = await a.stub.wait_for(lambda s: s.sent(chat_id=MOD_CHAT))
     assert "Ticket #1" in posted[0]["text"]
+    # the ticket comes with "teach" choices: the topics the matcher found closest
+    choices = [btn["callback_data"] for row in posted[0]["reply_markup"]["inline_keyboard"] for btn in row]
+    assert choices and all(d.startswith("tt:1:") for d in choices)
 
     # a member cannot teach
     out = await a.reply_to(ANN, "/teach 1 role:kpis", command=True)
