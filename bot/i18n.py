@@ -486,7 +486,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "teach.list_empty": {"en": "Nothing has been taught yet.", "hu": "Még semmit sem tanítottak."},
     "teach.list_header": {"en": "Taught questions: {n}", "hu": "Tanított kérdések: {n}"},
     "teach.list_row": {"en": "#{id} “{phrasing}” → {topic} ({author}, {date})", "hu": "#{id} „{phrasing}” → {topic} ({author}, {date})"},
-    "teach.list_more": {"en": "… and {n} earlier ones", "hu": "… és még {n} korábbi"},
+    "teach.list_more": {"en": "… and {n} more", "hu": "… és még {n}"},
     "teach.not_found": {"en": "There is no taught question #{id}.", "hu": "Nincs #{id} számú tanított kérdés."},
     "teach.removed": {"en": "Removed #{id}: “{phrasing}” → {topic}.", "hu": "Törölve: #{id} „{phrasing}” → {topic}."},
     "teach.usage_remove": {"en": "Use: /taught to list, /taught remove NUMBER to remove", "hu": "Használat: /taught a listához, /taught remove SZÁM a törléshez"},

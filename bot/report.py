@@ -18,6 +18,7 @@ from .i18n import t
 from .text import fold
 
 CLUSTER_SIMILARITY = 80
+OPEN_SHOWN = 20  # open tickets listed one by one in the text form (the oldest first; all in JSON and HTML)
 
 
 def _day(ts: float) -> str:
@@ -211,9 +212,11 @@ def to_text(r: dict, lang: str = "en") -> str:
                                   satisfaction=_pct(f["satisfaction"], lang), open=f["open_tickets"], total=f["tickets_total"]))
     if r.get("open_ticket_list"):
         lines.append(t("report.open_list", lang))
-        for tk in r["open_ticket_list"]:
+        for tk in r["open_ticket_list"][:OPEN_SHOWN]:
             lines.append("  " + t("report.open_row", lang, id=tk["id"], platform=tk["platform"],
                                   age=age_text(tk["age_seconds"], lang), question=tk["question"]))
+        if len(r["open_ticket_list"]) > OPEN_SHOWN:
+            lines.append("  " + t("teach.list_more", lang, n=len(r["open_ticket_list"]) - OPEN_SHOWN))
     if r["unanswered_groups"]:
         lines.append(t("report.unanswered", lang))
         for c in r["unanswered_groups"]:
