@@ -433,13 +433,6 @@ class Service:
         await self.refresh_taught(force=True)
         return Outcome(True, t("teach.removed", lang, id=row.id, phrasing=row.phrasing, topic=row.topic))
 
-    async def _free_answer_id(self) -> str:
-        ids = {a.id for a in await self.storage.community_answers()}
-        n = len(ids) + 1
-        while str(n) in ids:
-            n += 1
-        return str(n)
-
     async def save_answer(self, moderator: User, faq_id: str | None, text: str, lang: str = "en",
                           text_lang: str | None = None, phrasing: str | None = None) -> Outcome:
         """Create or edit a community answer (topic ``faq:<id>``; a new id when None): ``text`` in
@@ -457,9 +450,8 @@ class Service:
                 return Outcome(False, t("faq.bad_id", lang, id=faq_id[:40]))
         if not text or len(text) > 2000:
             return Outcome(False, t("faq.usage", lang))
-        faq_id = faq_id or await self._free_answer_id()
         text_lang = text_lang if text_lang in ("en", "hu") else self.advisor.detect_lang(text)
-        new = await self.storage.save_answer(faq_id, text_lang, text, self._author(moderator), self.clock())
+        faq_id, new = await self.storage.save_answer(faq_id or None, text_lang, text, self._author(moderator), self.clock())
         out = t("faq.saved" if new else "faq.edited", lang, id=faq_id, lang=text_lang)
         norm = taught_mod.normal(phrasing, self.advisor.index) if phrasing else ""
         if norm:

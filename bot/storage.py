@@ -597,11 +597,20 @@ class BaseStorage:
             await tx.execute(*_BUMP)
             return Taught(*row)
 
-    async def save_answer(self, answer_id: str, lang: str, text: str | None, author: str | None, now: float) -> bool:
+    async def save_answer(self, answer_id: str | None, lang: str, text: str | None, author: str | None,
+                          now: float) -> tuple[str, bool]:
         """Create a community answer or set its text in one language (None removes that
-        language's text); True when it is new."""
+        language's text): (its id, True when new). ``answer_id`` None: a new one, the next free
+        number, chosen in the same transaction (two moderators saving at once get two answers)."""
         col = {"en": "text_en", "hu": "text_hu"}[lang]
         async with self._tx() as tx:
+            if self.dialect == "postgresql":
+                await tx.execute("LOCK TABLE community_answers IN SHARE ROW EXCLUSIVE MODE")
+            if answer_id is None:
+                n = 1
+                while await tx.fetchone("SELECT 1 FROM community_answers WHERE id = ?", (str(n),)) is not None:
+                    n += 1
+                answer_id = str(n)
             row = await tx.fetchone("SELECT id FROM community_answers WHERE id = ?", (answer_id,))
             if row is None:
                 await tx.execute(
@@ -611,7 +620,7 @@ class BaseStorage:
                 await tx.execute(f"UPDATE community_answers SET {col} = ?, author = ?, updated_at = ? WHERE id = ?",
                                  (text, author, now, answer_id))
             await tx.execute(*_BUMP)
-            return row is None
+            return answer_id, row is None
 
     async def community_answers(self) -> list[CommunityAnswer]:
         rows = await self._all(f"SELECT {_ANSWER_COLS} FROM community_answers ORDER BY id")

@@ -234,3 +234,19 @@ def _PLAIN(advisor):
     if not _PLAIN_CACHE:
         _PLAIN_CACHE.extend(advisor.ask(q) for q in _EVAL)
     return _PLAIN_CACHE
+
+
+async def test_moderators_saving_at_once_get_one_answer_each(store, advisor):
+    import asyncio
+
+    store2 = await _second(store)
+    try:
+        one, two = Service(advisor, store, env=ENV), Service(advisor, store2, env=ENV)
+        outs = await asyncio.gather(*(svc.save_answer(MOD, None, f"Answer {i}.", text_lang="en")
+                                      for i, svc in enumerate([one, two] * 5)))
+        assert all(o.ok for o in outs)
+        rows = await store.community_answers()
+        assert sorted(int(a.id) for a in rows) == list(range(1, 11))
+        assert sorted(a.text_en for a in rows) == sorted(f"Answer {i}." for i in range(10))
+    finally:
+        await store2.close()
