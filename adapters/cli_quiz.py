@@ -307,9 +307,10 @@ def cmd_report(args) -> int:
         except ValueError:
             print(t("err.since_format", lang, value=args.since), file=sys.stderr)
             return EXIT_USAGE
+    advisor = load_advisor(args)
 
     async def work(store) -> int:
-        r = await report.compute(store, time.time(), since, args.community, args.platform)
+        r = await report.compute(store, time.time(), since, args.community, args.platform, advisor=advisor)
         out = {"text": lambda: report.to_text(r, lang), "json": lambda: report.to_json(r),
                "html": lambda: report.to_html(r, lang)}[args.format]()
         if args.output:
@@ -374,6 +375,7 @@ def register(sub) -> None:
                    help="text (default), json, or html with charts")
     r.add_argument("--lang", choices=("en", "hu"), default="en", help="language of the report (default: en)")
     r.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_common(r)
     r.set_defaults(func=cmd_report)
 
     h = add_command(sub, "health", "exit 0 when the knowledge base loads and the data store answers")

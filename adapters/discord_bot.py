@@ -107,6 +107,22 @@ class ModeratorButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:h
         await adapter_of(interaction.client).on_ask_moderator(interaction, self.log_id)
 
 
+class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:t:(?P<ticket>\d+):(?P<topic>[a-z]+:[A-Za-z0-9._-]+)"):
+    """Under a ticket in the moderators' channel: teach its question one of the closest topics."""
+
+    def __init__(self, ticket_id: int, topic: str, label: str = ""):
+        super().__init__(discord.ui.Button(label=(label or topic)[:80], style=discord.ButtonStyle.secondary,
+                                           custom_id=f"ra:t:{ticket_id}:{topic}"[:100]))
+        self.ticket_id, self.topic = ticket_id, topic
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["ticket"]), match["topic"])
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).cmd_teach(interaction, self.topic, self.ticket_id)
+
+
 def answer_view(adapter, reply) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for topic in reply.answer.alternatives[:3]:
@@ -215,7 +231,7 @@ class DiscordAdapter:
             return False  # the moderators have it already
         try:
             channel = await self._channel(opened.place)
-            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS)
+            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS, **self.ticket_view(opened))
             return True
         except (discord.HTTPException, ValueError) as exc:
             log.error("could not post ticket #%s to the moderator channel %s: %s", opened.id, opened.place, type(exc).__name__)
@@ -450,7 +466,7 @@ class DiscordAdapter:
         if not self.svc.handoff.is_moderator(PLATFORM, interaction.user.id):
             await self.respond(interaction, content=t("ticket.not_moderator", lang), ephemeral=True)
             return
-        r = await report.compute(self.svc.storage, self.svc.clock())
+        r = await report.compute(self.svc.storage, self.svc.clock(), advisor=self.svc.advisor)
         await self.respond(interaction, embed=answer_embed(report.to_text(r, lang)), ephemeral=True)
 
     # -- buttons ----------------------------------------------------------------------------------
@@ -463,6 +479,76 @@ class DiscordAdapter:
     @limited
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
         await self.cmd_topic(interaction, topic)
+
+    # -- what the community teaches (moderators) ---------------------------------------------------
+    @limited
+    async def cmd_teach(self, interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None) -> None:
+        """/teach: a ticket's question (``ticket``) or ``question`` answered from now on with
+        ``topic``; without a topic, the closest ones are listed. Taught from an open ticket, its
+        asker gets the topic's answer and the ticket closes."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        target = ticket if ticket is not None else (question or "").strip() or None
+        if target is None:
+            self.svc.admit(user)
+            key = "teach.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        out = await self.svc.teach(user, target, (topic or "").strip() or None, lang)
+        text = out.text
+        if out.ok and out.deliver and out.ticket is not None:
+            ok = await self.deliver(out.ticket, out.deliver)
+            text += "\n" + await self.svc.handoff.delivered(out.ticket.id, ok, lang)
+        await self.respond(interaction, content=text, ephemeral=True)
+
+    def ticket_view(self, opened) -> dict:
+        """Under a ticket posted for the moderators: "teach" buttons with the closest topics."""
+        if not opened.suggestions:
+            return {}
+        view = discord.ui.View(timeout=None)
+        for tp in opened.suggestions[:4]:
+            view.add_item(TeachButton(opened.id, tp, f"🎓 {tp} · {self.svc.topic_label(tp, 'en')}"))
+        return {"view": view}
+
+    def autocomplete_teach_topics(self, current: str, lang: str) -> list[app_commands.Choice[str]]:
+        """The profile's topics, then the community answers (faq:ID), for /teach."""
+        choices = self.autocomplete_topics(current, lang)
+        cur = current.strip().lower()
+        for fid in sorted(self.svc.taught.answers):
+            if len(choices) >= 25:
+                break
+            if not cur or cur in f"faq:{fid}":
+                choices.append(app_commands.Choice(name=f"faq:{fid}"[:100], value=f"faq:{fid}"))
+        return choices[:25]
+
+    @limited
+    async def cmd_taught(self, interaction: discord.Interaction, remove: int | None = None) -> None:
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await (self.svc.untaught(user, remove, lang) if remove is not None else self.svc.taught_list(user, lang, limit=30))
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
+    @limited
+    async def cmd_answer(self, interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None) -> None:
+        """/answer save|edit|list|remove: the community's own answers (faq:ID)."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        if action == "list":
+            out = await self.svc.answers_list(user, lang)
+        elif action == "remove" and answer_id:
+            out = await self.svc.remove_answer(user, answer_id, lang)
+        elif action == "save" and text:
+            out = await self.svc.save_answer(user, answer_id, text, lang, phrasing=question)
+        elif action == "edit" and answer_id and text:
+            out = await self.svc.edit_answer(user, answer_id, text, lang)
+        else:
+            self.svc.admit(user)
+            key = "faq.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        await self.respond(interaction, content=out.text, ephemeral=True)
 
 
 class _AdvisorMixin:
@@ -485,7 +571,7 @@ class _AdvisorMixin:
     async def setup_hook(self) -> None:
         await self.service.storage.open()
         self._retention = asyncio.get_running_loop().create_task(self.service.maintain())
-        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton)
+        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton, TeachButton)
         await self.tree.set_translator(CatalogueTranslator())
 
     async def close(self) -> None:
@@ -571,6 +657,28 @@ class _AdvisorMixin:
         @tree.command(name="report", description=_desc("cmd.report"))
         async def report_cmd(interaction: discord.Interaction):
             await a.cmd_report(interaction)
+
+        @tree.command(name="teach", description=_desc("cmd.teach"))
+        @app_commands.describe(topic=_desc("arg.topic"), ticket=_desc("arg.ticket"), question=_desc("arg.phrasing"))
+        async def teach(interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None):
+            await a.cmd_teach(interaction, topic, ticket, question)
+
+        @teach.autocomplete("topic")
+        async def teach_complete(interaction: discord.Interaction, current: str):
+            return a.autocomplete_teach_topics(current, _lang_of_locale(interaction.locale) or "en")
+
+        @tree.command(name="taught", description=_desc("cmd.taught"))
+        @app_commands.describe(remove=_desc("arg.taught_id"))
+        async def taught(interaction: discord.Interaction, remove: int | None = None):
+            await a.cmd_taught(interaction, remove)
+
+        @tree.command(name="answer", description=_desc("cmd.answer"))
+        @app_commands.describe(answer_id=_desc("arg.faq_id"), text=_desc("arg.text"), question=_desc("arg.phrasing"))
+        @app_commands.choices(action=[app_commands.Choice(name=n, value=n) for n in ("save", "edit", "list", "remove")])
+        async def answer(interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None):
+            await a.cmd_answer(interaction, action, answer_id, text, question)
 
         @tree.command(name="onboard", description=_desc("cmd.onboard"))
         @app_commands.describe(member=_desc("arg.member"))

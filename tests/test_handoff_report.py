@@ -238,8 +238,10 @@ async def test_html_report_renders_charts_in_headless_chromium(advisor, tmp_path
     assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000
     dom = subprocess.run([chrome, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0
-    assert dom.stdout.count("<svg") == 3 and dom.stdout.count('class="bar"') == 3 + 3 + 3
-    assert "Questions per day" in dom.stdout and "Satisfaction per day" in dom.stdout
+    # four charts on one date axis: questions, answered share, votes (up and down bars), satisfaction
+    assert dom.stdout.count('<figure class="chart">') == 4 and dom.stdout.count('class="bar"') == 3 + 3 + 2 * 3 + 3
+    assert dom.stdout.count('class="value"') == 15  # every bar's value written (a day's 0 down votes too)
+    assert "Questions per day" in dom.stdout and "Satisfaction per day" in dom.stdout and "Votes per day" in dom.stdout
 
 
 async def test_ask_a_moderator_pressed_many_times_is_one_ticket(world):
