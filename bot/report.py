@@ -5,6 +5,7 @@ for new aliases in the knowledge base). Rendered as text, JSON or a self-contain
 SVG charts (no server, no script)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -46,7 +47,10 @@ def cluster_questions(questions: list[str], limit: int = 10) -> list[dict]:
 
 
 async def compute(storage, now: float, since: float | None = None, community: str | None = None,
-                  platform: str | None = None) -> dict:
+                  platform: str | None = None, max_grouped: int | None = None) -> dict:
+    """The report's figures. Grouping the unanswered questions grows with the square of their number,
+    so it runs in a worker thread (a bot's event loop keeps serving); ``max_grouped`` bounds it to
+    the latest that many (a chat command's answer), and the result says how many were grouped."""
     since = since if since is not None else 0.0
     cw, cargs = "", ()
     if community is not None:
@@ -86,6 +90,8 @@ async def compute(storage, now: float, since: float | None = None, community: st
     outstanding = [now - c for s, c, _ in tickets if s != "closed"]
     closed = [cl - c for s, c, cl in tickets if s == "closed" and cl is not None]
     unanswered = [q for _, a, q in qa if not a]
+    grouped = unanswered[-max_grouped:] if max_grouped is not None and max_grouped >= 0 else unanswered
+    groups = await asyncio.to_thread(cluster_questions, grouped)
     return {
         "community": community,
         "platform": platform,
@@ -109,7 +115,8 @@ async def compute(storage, now: float, since: float | None = None, community: st
         "answered_share": (answered / total) if total else None,
         "answered_share_per_day": {d: v[1] / v[0] for d, v in sorted(per_day.items())},
         "satisfaction_per_day": {d: v[0] / (v[0] + v[1]) for d, v in sorted(votes_day.items())},
-        "unanswered_groups": cluster_questions(unanswered),
+        "unanswered_groups": groups,
+        "unanswered_grouped": len(grouped),
     }
 
 
