@@ -435,7 +435,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "discord.onboarding_passed_role": {
         "en": "You now have the {role} role here.",
-        "hu": "Mostantól tiéd ez a szerep a szerveren: {role}.",
+        "hu": "Mostantól megvan ez a rangod a szerveren: {role}.",
     },
     "arg.question": {"en": "Your question about the role", "hu": "A kérdésed a szerepkörről"},
     "arg.competence": {"en": "Competence code or title", "hu": "Kompetencia kódja vagy neve"},
