@@ -58,9 +58,11 @@ def user_payload(uid: int, name: str, bot: bool = False) -> dict:
 
 
 class Rejected(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: dict | None = None):
+    def __init__(self, status: int, code: int, message: str, errors: dict | None = None, extra: dict | None = None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors
+        self.extra, self.headers = extra or {}, headers or {}
 
 
 class Call:
@@ -83,6 +85,7 @@ class FakeDiscord:
         self.interactions: dict[int, dict] = {}
         self.commands: dict[str | None, list] = {}   # None: global; str(guild id): that guild's
         self.closed_dms: set[int] = set()
+        self.throttled: dict[int, int] = {}            # channel id -> how many posts get a 429 first
         self.dm_channels: dict[int, int] = {}          # user id -> DM channel id
         self.latency = latency
         self.window = 3.0
@@ -387,21 +390,23 @@ class FakeDiscord:
         self.calls.append(call)
         if self.latency:
             await asyncio.sleep(self.latency)
+        headers = {}
         try:
             status, data = self._route(request.method, path, body, request.query)
         except Rejected as exc:
-            status, data = exc.status, {"message": exc.message, "code": exc.code}
+            status, data, headers = exc.status, {"message": exc.message, "code": exc.code, **exc.extra}, exc.headers
             if exc.errors:
                 data["errors"] = exc.errors
         call.status = status
         self.changed.set()
-        return self._json(data, status)
+        return self._json(data, status, headers)
 
     @staticmethod
-    def _json(data, status):
+    def _json(data, status, headers=None):
         if status == 204:
             return web.Response(status=204)
-        return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+        return web.Response(status=status, body=json.dumps(data).encode(),
+                            headers={"Content-Type": "application/json", **(headers or {})})
 
     ROUTES = [
         ("GET", r"/users/@me", "me"),
@@ -619,6 +624,10 @@ class FakeDiscord:
 
     def _r_create_message(self, cid, *, body, query):
         cid = int(cid)
+        if self.throttled.get(cid):
+            self.throttled[cid] -= 1
+            raise Rejected(429, 0, "You are being rate limited.", extra={"retry_after": 2.0, "global": False},
+                           headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"})
         if cid == READONLY:
             raise Rejected(403, 50013, "Missing Permissions")
         for uid, dm in self.dm_channels.items():

@@ -407,6 +407,17 @@ async def test_answer_falls_back_to_a_dm_when_the_channel_cannot_be_posted_in(dc
     assert "Try the classics." in dc.fake.dms_to(BEA)[0]["content"]
 
 
+async def test_a_reply_slowed_by_discords_rate_limit_is_deferred_then_confirmed(dc):
+    dc.refusals.add(429)
+    await dc.done(await dc.fake.slash(ANN, "ask", question="What is the weather like?"))
+    dc.fake.throttled[GENERAL] = 1  # the delivery waits 2 s for Discord's rate limit, then goes through
+    iid = await dc.fake.slash(MOD, "reply", ticket=1, answer="Sunny.")
+    await dc.fake.wait_for(lambda: dc.fake.replies(iid) and dc.fake.replies(iid)[0]["content"], timeout=10)
+    assert dc.fake.interactions[iid]["initial"] == 5 and ephemeral(dc.fake.replies(iid)[0])
+    assert dc.fake.replies(iid)[0]["content"] == t("ticket.replied", "en", id=1)
+    assert "Sunny." in dc.fake.in_channel(GENERAL)[-1]["content"]
+
+
 async def test_ask_a_moderator_opens_one_ticket_per_answer(dc):
     iid = await dc.fake.slash(ANN, "ask", question="What is the mission?")
     answer = (await dc.done(iid))[0]
