@@ -188,6 +188,20 @@ async def test_guild_ids_register_per_server_and_empty_the_global_set(advisor, t
     assert "guild 42" in caplog.text and "applications.commands" in caplog.text
 
 
+async def test_the_auto_sharded_bot_connects_and_answers(advisor, tmp_path):
+    world = await _world(advisor, tmp_path, env={"DISCORD_SHARD_COUNT": "auto"})
+    with world.fake.pointed():
+        await world.start()
+        try:
+            assert isinstance(world.bot, ShardedAdvisorBot) and world.fake.sent("GET", "/gateway/bot")
+            iid = await world.fake.slash(ANN, "kpis")
+            assert "Customer satisfaction" in embed((await world.done(iid))[0])["description"]
+        finally:
+            await world.stop()
+    await world.fake.stop()
+    world.check_refusals()
+
+
 # -- messages -------------------------------------------------------------------------------------------
 async def test_mention_is_answered_in_english_and_hungarian_as_a_reply_that_pings_nobody(dc):
     msg = await dc.fake.say(ANN, f"<@{BOT_ID}> What are the KPIs?", mentions=[BOT_ID])
