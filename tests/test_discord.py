@@ -391,6 +391,21 @@ async def test_onboard_member_needs_manage_server_and_says_what_really_happened(
     assert text == t("discord.onboard_posted", "en", name="Shy", channel=f"<#{SYSTEM}>")
 
 
+async def test_onboard_member_says_so_when_neither_a_dm_nor_a_welcome_in_the_server_is_possible(advisor, tmp_path, caplog):
+    world = await _world(advisor, tmp_path, system_channel=False)
+    world.refusals.add(403)
+    with world.fake.pointed(), caplog.at_level(logging.WARNING, logger="role_advisor.discord"):
+        await world.start()
+        try:
+            iid = await world.fake.slash(ADMIN, "onboard", member=SHY)
+            assert (await world.done(iid))[0]["content"] == t("discord.onboard_failed", "en", name="Shy")
+        finally:
+            await world.stop()
+    await world.fake.stop()
+    world.check_refusals()
+    assert "no system channel" in caplog.text
+
+
 # -- hand-off -------------------------------------------------------------------------------------------
 async def test_declined_question_reaches_the_moderators_escaped_and_their_long_answer_reaches_the_asker(dc):
     q = "[free nitro](https://evil.example/x) what is the **weather** today?"
