@@ -190,6 +190,8 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
     user = _user()
     step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
                            kinds=kinds, seed=args.seed)
+    if step.unsaved:
+        return fail(t("cli.storage_error", lang, error=step.unsaved))
     if not step.accepted:
         return fail(step.message)
     show(step.message)
@@ -216,10 +218,14 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
             reply = QUIT
         if reply is QUIT or (isinstance(reply, str) and reply.strip().lower() in _QUIT_WORDS):
             stopped = await svc.stop(user)
+            if stopped.unsaved:
+                return fail(t("cli.storage_error", lang, error=stopped.unsaved))
             print()
             show(stopped.message)
             return EXIT_OK
         step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
+        if step.unsaved:  # the data store failed (a full disk): one clear line, no retry loop
+            return fail(t("cli.storage_error", lang, error=step.unsaved))
         if not step.accepted:
             show(step.message)
             view = step.next

@@ -93,21 +93,35 @@ def read_lexicon(path=None) -> tuple[bytes, str]:
 _MAGIC = b"role-advisor cache 2\n"
 
 
-def _private_dir(cdir: Path) -> bool:
-    """Make ``cdir`` (mode 0700) if it is missing; True when it is a real directory of this user
-    that nobody else can read or write (a directory of ours that is too open is closed first)."""
+def _private_dir(cdir: Path) -> Path | None:
+    """The directory to keep the cache in: ``cdir`` itself when it is a real directory of this user
+    that nobody else can read or write (made 0700 when missing), else a subdirectory of it made
+    that way — a directory the operator chose is never re-moded. None when neither can be had,
+    or when ``cdir`` is a symbolic link."""
     import stat
 
+    def private(d: Path) -> bool:
+        st = os.lstat(d)
+        return stat.S_ISDIR(st.st_mode) and not st.st_mode & 0o077 and \
+            (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+
     try:
-        cdir.mkdir(parents=True, mode=0o700, exist_ok=True)
-        st = os.lstat(cdir)
-        if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
-            return False
-        if st.st_mode & 0o077:
-            os.chmod(cdir, 0o700)
-        return True
+        try:
+            cdir.mkdir(parents=True, mode=0o700)
+        except FileExistsError:
+            pass
+        if private(cdir):
+            return cdir
+        if not stat.S_ISDIR(os.lstat(cdir).st_mode):
+            return None  # a link or a file: nothing is written through it
+        sub = cdir / (f"role-advisor-{os.getuid()}" if hasattr(os, "getuid") else "role-advisor")
+        try:
+            sub.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        return sub if private(sub) else None
     except OSError:
-        return False
+        return None
 
 
 def _read_private(f: Path) -> bytes | None:
@@ -129,20 +143,32 @@ def _read_private(f: Path) -> bytes | None:
 
 def _cache_secret(cdir: Path) -> bytes | None:
     """The key that authenticates this user's cache files: 32 random bytes kept in the cache
-    directory (mode 0600), made on first use."""
+    directory (mode 0600), made on first use. Two processes starting together agree on one key:
+    it is written whole to a temporary file and linked into place, and the one that finds it
+    there already uses that one."""
     f = cdir / "key"
     key = _read_private(f)
     if key is not None and len(key) == 32:
         return key
     import secrets
+    import tempfile
 
     try:
-        f.unlink(missing_ok=True)
-        fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        key = secrets.token_bytes(32)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        return key
+        if os.path.lexists(f):
+            f.unlink()  # not ours, too open, or not a key: replaced
+        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".key-")  # mode 0600
+        try:
+            key = secrets.token_bytes(32)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key)
+            try:
+                os.link(tmp, f)
+            except FileExistsError:  # another process made it first: use that one
+                key = _read_private(f)
+                return key if key is not None and len(key) == 32 else None
+            return key
+        finally:
+            os.unlink(tmp)
     except OSError:
         return None
 
@@ -176,7 +202,8 @@ def load_compiled(path: Path, fingerprint: bytes | None = None,
 
     raw = read_file(path)
     cdir = _cache_dir()
-    secret = _cache_secret(cdir) if cdir is not None and _private_dir(cdir) else None
+    cdir = _private_dir(cdir) if cdir is not None else None
+    secret = _cache_secret(cdir) if cdir is not None else None
     if secret is None:
         return _compile(raw, str(path), lexicon)
     lex_raw = lexicon[0] if lexicon else b""

@@ -333,6 +333,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Nem készíthető kvíz: ismeretlen típus: {bad}; ismertek: {known}.",
     },
     "cli.usage_error": {"en": "{prog}: {error} (see: {prog} --help)", "hu": "{prog}: {error} (lásd: {prog} --help)"},
+    "quiz.not_saved": {
+        "en": "Sorry, I could not save that just now: the database is not answering. Nothing was lost — please try again in a minute.",
+        "hu": "Sajnos ezt most nem tudtam elmenteni: az adatbázis nem válaszol. Semmi sem veszett el — kérlek, egy perc múlva próbáld újra.",
+    },
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------
     "chat.welcome": {

@@ -272,15 +272,23 @@ class Service:
         """Start a quiz; ``by_user`` False when the bot starts it itself (a member joined)."""
         if by_user:
             self.admit(user, "quiz")
-        return await self.quizzes.start(user, community, lang, onboarding=onboarding)
+        return self._noted(await self.quizzes.start(user, community, lang, onboarding=onboarding))
 
     async def quiz_answer(self, user: User, choice, session_id: str | None = None, index: int | None = None):
         self.admit(user, "quiz_answer")
-        return await self.quizzes.answer(user, choice, session_id=session_id, index=index)
+        return self._noted(await self.quizzes.answer(user, choice, session_id=session_id, index=index))
 
     async def stop_quiz(self, user: User):
         self.admit(user, "command")
-        return await self.quizzes.stop(user)
+        return self._noted(await self.quizzes.stop(user))
+
+    @staticmethod
+    def _noted(step):
+        """A quiz step the data store failed to save: one line for the operator (the user's
+        message says so politely)."""
+        if step.unsaved:
+            _log.warning("quiz step not saved, the database did not answer: %s", step.unsaved)
+        return step
 
     async def leaderboard(self, user: User, lang: str, platform: str | None = None, community: str | None = None) -> str:
         """The leaderboard text; one computation per scope and language serves every asker for

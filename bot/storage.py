@@ -146,6 +146,15 @@ class StorageError(Exception):
     """The data store cannot be opened or used; the message is for people."""
 
 
+def store_failed(exc: BaseException) -> bool:
+    """True for an error of the data store itself — a full disk, an I/O error, a read-only or
+    locked file, a dropped connection, a timeout — as opposed to a bug."""
+    if isinstance(exc, (StorageError, OSError, TimeoutError, asyncio.TimeoutError)):
+        return True
+    mod = type(exc).__module__ or ""
+    return mod == "sqlite3" or mod.startswith("asyncpg")
+
+
 class Session(Record):
     """A stored quiz session (items as plain dicts)."""
 
