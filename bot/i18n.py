@@ -397,8 +397,50 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd.forget": {"en": "Delete what is stored about you", "hu": "A rólad tárolt adatok törlése"},
     "cmd.competence": {"en": "Look up an e-CF competence", "hu": "Egy e-CF kompetencia"},
     "cmd.kpis": {"en": "The role's KPIs", "hu": "A szerepkör KPI-jai"},
-    "cmd.onboard": {"en": "Send the onboarding quiz to a member (Manage Server)", "hu": "Bevezető kvíz küldése egy tagnak (Szerver kezelése)"},
-    "arg.member": {"en": "The member", "hu": "A tag"},
+    "cmd.onboard": {
+        "en": "Take the onboarding quiz (or send it to a member: Manage Server)",
+        "hu": "A bevezető kvíz kitöltése (vagy elküldése egy tagnak: Szerver kezelése)",
+    },
+    "arg.member": {"en": "The member (Manage Server); leave empty for yourself", "hu": "A tag (Szerver kezelése); üresen hagyva te magad"},
+    # -- Discord onboarding and delivery ------------------------------------------------------------
+    "discord.welcome_dm": {
+        "en": "Welcome to {guild}! Get to know the {role} role with a short onboarding quiz: press the button whenever you are ready.",
+        "hu": "Üdv a közösségben ({guild})! Ismerd meg a szerepkört ({role}) egy rövid bevezető kvízzel: nyomd meg a gombot, amikor készen állsz.",
+    },
+    "discord.welcome_here": {
+        "en": "Welcome, {mention}! I could not send you a private message. Press the button to take the onboarding quiz here (only you will see it), or allow DMs from server members and use /onboard.",
+        "hu": "Üdv, {mention}! Nem tudtam privát üzenetet küldeni neked. A gombbal itt is kitöltheted a bevezető kvízt (csak te látod), vagy engedélyezd a közvetlen üzeneteket a szerver tagjaitól, és használd az /onboard parancsot.",
+    },
+    "btn.start_onboarding": {"en": "Start the onboarding quiz", "hu": "A bevezető kvíz indítása"},
+    "btn.retry_onboarding": {"en": "Retake the onboarding quiz", "hu": "A bevezető kvíz újrakezdése"},
+    "discord.onboarding_expired": {
+        "en": "This onboarding quiz timed out. Press the button to start it again.",
+        "hu": "Ez a bevezető kvíz lejárt. A gombbal újrakezdheted.",
+    },
+    "discord.onboard_sent": {
+        "en": "I sent {name} the onboarding quiz in a private message.",
+        "hu": "Privát üzenetben elküldtem a bevezető kvízt neki: {name}.",
+    },
+    "discord.onboard_posted": {
+        "en": "{name} does not accept private messages, so I invited them to take the quiz in {channel}.",
+        "hu": "{name} nem fogad privát üzeneteket, ezért itt hívtam meg a kvízre: {channel}.",
+    },
+    "discord.onboard_failed": {
+        "en": "{name} does not accept private messages and I cannot post in the server's system channel: ask them to allow DMs from server members, or to use /onboard.",
+        "hu": "{name} nem fogad privát üzeneteket, és a szerver rendszercsatornájára sem írhatok: kérd meg, hogy engedélyezze a közvetlen üzeneteket a szerver tagjaitól, vagy használja az /onboard parancsot.",
+    },
+    "discord.failed": {
+        "en": "Something went wrong on my side; please try again in a moment.",
+        "hu": "Valami hiba történt nálam; kérlek, próbáld újra egy kicsit később.",
+    },
+    "err.discord_local_only": {
+        "en": "{var} may only point at this machine (127.0.0.1), for tests against a stand-in; not {host}.",
+        "hu": "{var} csak erre a gépre (127.0.0.1) mutathat, helyi tesztekhez (most: {host}).",
+    },
+    "discord.onboarding_passed_role": {
+        "en": "You now have the {role} role here.",
+        "hu": "Mostantól megvan ez a rangod a szerveren: {role}.",
+    },
     "arg.question": {"en": "Your question about the role", "hu": "A kérdésed a szerepkörről"},
     "arg.competence": {"en": "Competence code or title", "hu": "Kompetencia kódja vagy neve"},
     "arg.lang": {"en": "Answer language", "hu": "A válaszok nyelve"},

@@ -5,6 +5,7 @@ for new aliases in the knowledge base). Rendered as text, JSON or a self-contain
 SVG charts (no server, no script)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -54,9 +55,12 @@ def cluster_questions(questions: list, limit: int = 10) -> list[dict]:
 
 
 async def compute(storage, now: float, since: float | None = None, community: str | None = None,
-                  platform: str | None = None, advisor=None) -> dict:
+                  platform: str | None = None, advisor=None, max_grouped: int | None = None) -> dict:
     """The report's figures. With ``advisor``, each cluster of unanswered questions also lists the
-    topics the matcher found closest below its threshold (what a moderator would teach it as)."""
+    topics the matcher found closest below its threshold (what a moderator would teach it as).
+    Grouping the unanswered questions grows with the square of their number, so it runs in a
+    worker thread (a bot's event loop keeps serving); ``max_grouped`` bounds it to the latest that
+    many (a chat command's answer), and the result says how many were grouped."""
     since = since if since is not None else 0.0
     cw, cargs = "", ()
     if community is not None:
@@ -100,7 +104,9 @@ async def compute(storage, now: float, since: float | None = None, community: st
     outstanding = [now - tk[1] for tk in tickets if tk[0] != "closed"]
     closed = [tk[2] - tk[1] for tk in tickets if tk[0] == "closed" and tk[2] is not None]
     unanswered = [(r[2], (r[4], r[5])) for r in qa if not r[1]]
-    groups = cluster_questions(unanswered)
+    grouped = unanswered[max(0, len(unanswered) - max_grouped):] if max_grouped is not None and max_grouped >= 0 \
+        else unanswered
+    groups = await asyncio.to_thread(cluster_questions, grouped)
     for g in groups:
         g["closest"] = ([{"topic": tp, "score": sc} for tp, sc in _closest(advisor, g["example"])]
                         if advisor is not None else [])
@@ -157,6 +163,7 @@ async def compute(storage, now: float, since: float | None = None, community: st
         "days_axis": axis,
         "platforms": platforms,
         "unanswered_groups": groups,
+        "unanswered_grouped": len(grouped),
     }
 
 

@@ -229,13 +229,15 @@ class Service:
         return Reply(answer, log_id, answer.lang, ticket)
 
     async def escalate(self, user: User, community: str | None, log_id: int, chat_id=None):
-        """The asker pressed "ask a moderator" under an answer: a ticket with that question."""
+        """"Ask a moderator" pressed under an answer: a ticket with that question. The asker may press
+        it, and so may anyone else in the chat where the answer was shown (one ticket per answer:
+        a later press is told the moderators have it); an answer shown elsewhere is not found."""
         if not self.handoff.enabled(user.platform):
             return None
         self.admit(user, "escalate")
         rows = await self.storage.query(
-            "SELECT question, lang FROM qa_log WHERE id = ? AND platform = ? AND user_id = ?",
-            (int(log_id), user.platform, str(user.user_id)),
+            "SELECT question, lang FROM qa_log WHERE id = ? AND platform = ? AND (user_id = ? OR chat = ?)",
+            (int(log_id), user.platform, str(user.user_id), _chat_key(community, chat_id)),
         )
         if not rows:
             return None

@@ -1,140 +1,113 @@
-"""Discord end to end, with dpytest and fake interactions: a member's question (a mention) declined
-→ ticket in the moderators' channel → a moderator teaches it with /teach → the same question and a
-misspelled variant answered with the taught topic by a second bot instance sharing the database;
-/reply with --save → a second member's same question answered with the community answer, marked, in
-their language (the Hungarian locale)."""
+"""Discord end to end through discord.py's real code paths (the stand-in Discord of
+tests/discord_stub.py: raw gateway events in, REST requests asserted): a member's question (a
+mention) declined → ticket in the moderators' channel with "teach" buttons → a moderator teaches it
+with /teach → the same question and a misspelled variant answered with the taught topic by a second
+instance sharing the database, which was running before anything was taught; /reply with --save →
+a member's question answered with the community answer, marked, in their language."""
 import asyncio
 
 import pytest
 
 discord = pytest.importorskip("discord")
-dpytest = pytest.importorskip("discord.ext.test")
 
-from adapters.discord_bot import NO_PINGS, create_bot  # noqa: E402
-from bot.config import QuizSettings  # noqa: E402
-from bot.service import Service  # noqa: E402
-from bot.storage import SQLiteStorage  # noqa: E402
-from test_discord import _sent, fake_user, interaction  # noqa: E402
+from bot.quizzes import User  # noqa: E402
+from discord_stub import BOT_ID, GENERAL, MODS  # noqa: E402
+from test_discord import ANN, BEA, MOD, _world, buttons, embed, make_service  # noqa: E402
 
 REFRESH = 0.3
-ENV = {"DISCORD_MODERATORS": "500", "ROLE_ADVISOR_TAUGHT_REFRESH": str(REFRESH)}
+QUESTION = "is there a certification exam for this?"
+MISSPELT = "Is there a certifcation exam for ths?"
 
 
-@pytest.fixture
-async def bots(advisor, tmp_path):
-    db = tmp_path / "shared.sqlite3"
-    s1, s2 = SQLiteStorage(db), SQLiteStorage(db)
-    one = create_bot(Service(advisor, s1, QuizSettings(), env=ENV), env={})
-    await one._async_setup_hook()
-    await one.setup_hook()
-    dpytest.configure(one, members=2)
-    one._connection.allowed_mentions = NO_PINGS
-    channel = one.guilds[0].text_channels[0]
-    one.service.handoff.settings.places["discord"] = str(channel.id)
-    two = create_bot(Service(advisor, s2, QuizSettings(), env=ENV), env={})  # a second instance, no gateway
-    await two._async_setup_hook()
-    await two.setup_hook()
-    yield one, two
-    await dpytest.empty_queue()
-    await s1.close()
-    await s2.close()
-
-
-async def _ask(bot, user, question, locale=discord.Locale.american_english):
-    inter = interaction(bot, user, locale=locale)
-    await bot.tree.get_command("ask").callback(inter, question=question)
-    return inter
-
-
-def _text(inter) -> str:
+def _text(replies) -> str:
     out = []
-    for k in _sent(inter):
-        if k.get("content"):
-            out.append(k["content"])
-        if k.get("embed") is not None:
-            out += [k["embed"].title or "", k["embed"].description or ""]
+    for m in replies:
+        out.append(m.get("content") or "")
+        for e in m.get("embeds") or []:
+            out += [e.get("title") or "", e.get("description") or ""]
     return "\n".join(out)
 
 
-async def test_teach_and_save_on_discord_reach_a_second_instance(bots):
-    one, two = bots
-    mod, ben, dora = fake_user(500, "Mia"), fake_user(77, "Ben"), fake_user(78, "Dóra")
-    q = "is there a certification exam for this?"
-    await dpytest.message(f"<@{one.user.id}> {q}")
-    declined = dpytest.get_message()
-    assert "Sorry" in declined.embeds[0].title
-    assert "ticket #1" in dpytest.get_message().content
-    assert "Ticket #1" in dpytest.get_message().content  # posted in the moderators' channel
+async def test_teach_and_save_on_discord_reach_a_second_instance(advisor, tmp_path):
+    world = await _world(advisor, tmp_path, env={"ROLE_ADVISOR_TAUGHT_REFRESH": str(REFRESH)})
+    fake = world.fake
+    # a second instance on the same database, running (its taught state read) before anything is taught
+    second = make_service(advisor, world.path, world.clock, world.env)
+    with fake.pointed():
+        await world.start()
+        try:
+            await second.storage.open()
+            assert not (await second.ask(User("cli", "probe"), "g", QUESTION)).answer.answered
 
-    # the ticket's "teach" buttons: the closest topics; pressed by a member, refused
-    from adapters.discord_bot import TeachButton
-    from bot.handoff import Opened
+            await fake.say(ANN, f"<@{BOT_ID}> {QUESTION}", mentions=[BOT_ID])
+            posted = await fake.wait_for(lambda: fake.in_channel(MODS))
+            ticket = posted[-1]
+            assert "Ticket #1" in ticket["content"]
+            teach_ids = [b for b in buttons(ticket) if b.startswith("ra:t:1:")]
+            assert teach_ids, buttons(ticket)  # the closest topics, one press away
 
-    view = one.adapter.ticket_view(Opened(1, "", "Ticket #1", "1", ("role:kpis", "competence:B.3")))["view"]
-    assert [c.custom_id for c in view.children] == ["ra:t:1:role:kpis", "ra:t:1:competence:B.3"]
+            # members are refused, by button and by command
+            iid = await fake.press(BEA, ticket, teach_ids[0])
+            assert "Only the configured moderators" in _text(await world.done(iid))
+            iid = await fake.slash(BEA, "teach", topic="role:kpis", ticket=1)
+            assert "Only the configured moderators" in _text(await world.done(iid))
+            # a moderator without a topic gets the closest ones; with one, it is taught
+            iid = await fake.slash(MOD, "teach", ticket=1)
+            assert "Closest topics" in _text(await world.done(iid))
+            iid = await fake.slash(MOD, "teach", topic="role:kpis", ticket=1)
+            done = _text(await world.done(iid))
+            assert "Taught (#1)" in done and "answered and closed" in done
+            delivered = [m for m in fake.in_channel(GENERAL) if "pointed me to this answer" in (m.get("content") or "")]
+            assert delivered and "Customer satisfaction" in delivered[0]["content"]
 
-    inter = interaction(one, ben)
-    await TeachButton(1, "role:kpis").callback(inter)
-    assert "Only the configured moderators" in _text(inter)
-    # a member cannot teach; a moderator without a topic gets the closest ones
-    inter = interaction(one, ben)
-    await one.tree.get_command("teach").callback(inter, topic="role:kpis", ticket=1)
-    assert "Only the configured moderators" in _text(inter)
-    inter = interaction(one, mod)
-    await one.tree.get_command("teach").callback(inter, ticket=1)
-    assert "Closest topics" in _text(inter)
-    inter = interaction(one, mod)
-    await one.tree.get_command("teach").callback(inter, topic="role:kpis", ticket=1)
-    assert "Taught (#1)" in _text(inter) and "answered and closed" in _text(inter)
-    delivered = dpytest.get_message()
-    assert "pointed me to this answer" in delivered.content and "Customer satisfaction" in delivered.content
+            # the second instance picks it up within its refresh period, no restart
+            await asyncio.sleep(REFRESH + 0.2)
+            for text in (QUESTION, MISSPELT):
+                r = await second.ask(User("cli", "probe"), "g", text)
+                assert r.answer.topic == "role:kpis", text
+        finally:
+            await world.stop()
 
-    await asyncio.sleep(REFRESH + 0.1)
-    for text in (q, "Is there a certifcation exam for ths?"):
-        inter = await _ask(two, ben, text)
-        assert "Key performance indicators" in _text(inter), text
+        # the second instance as the bot now: a member's /ask is answered with the taught topic
+        world.svc = second
+        await world.start()
+        try:
+            iid = await fake.slash(BEA, "ask", question=MISSPELT)
+            assert "Key performance indicators" in embed((await world.done(iid))[0])["title"]
 
-    # a Hungarian question declined; the moderator replies with --save
-    hq = "hol tudom letölteni az ecf pdf-et?"
-    await dpytest.message(f"<@{one.user.id}> {hq}")
-    assert "Sajnos" in dpytest.get_message().embeds[0].title
-    dpytest.get_message()
-    assert "Ticket #2" in dpytest.get_message().content
-    inter = interaction(one, mod)
-    await one.tree.get_command("reply").callback(inter, ticket=2, answer="--save Ingyenes, az itprofiles.eu oldalon. @everyone")
-    assert "faq:1" in _text(inter)
-    delivered = dpytest.get_message()
-    assert "itprofiles.eu" in delivered.content and "--save" not in delivered.content
+            # a Hungarian question declined; the moderator replies with --save
+            third = make_service(advisor, world.path, world.clock, world.env)  # yet another instance
+            await third.storage.open()
+            hq = "hol tudom letölteni az ecf pdf-et?"
+            await fake.say(BEA, f"<@{BOT_ID}> {hq}", mentions=[BOT_ID])
+            await fake.wait_for(lambda: any("Ticket #2" in (m.get("content") or "") for m in fake.in_channel(MODS)))
+            iid = await fake.slash(MOD, "reply", ticket=2, answer="--save Ingyenes, az itprofiles.eu oldalon. @everyone")
+            assert "faq:1" in _text(await world.done(iid))
+            back = await fake.wait_for(lambda: [m for m in fake.in_channel(GENERAL) if "itprofiles.eu" in (m.get("content") or "")])
+            assert "--save" not in back[0]["content"]
+            sends = [c for c in fake.sent("POST", rf"/channels/{GENERAL}/messages") if "itprofiles.eu" in str(c.json)]
+            assert sends and all(c.json["allowed_mentions"]["parse"] == [] for c in sends)  # "@everyone" pings nobody
 
-    await asyncio.sleep(REFRESH + 0.1)
-    inter = await _ask(two, dora, "hol tudom letolteni az ecf pdf-et", locale=discord.Locale.hungarian)
-    text = _text(inter)
-    assert "Közösségi válasz" in text and "itprofiles.eu" in text and "csak angolul" not in text
-    assert all(k.get("allowed_mentions") is NO_PINGS or k.get("allowed_mentions") == NO_PINGS for k in _sent(inter))
+            # a member with a Hungarian client asks without accents: the community answer, marked
+            iid = await fake.slash(ANN, "ask", locale="hu", question="hol tudom letolteni az ecf pdf-et")
+            text = _text(await world.done(iid))
+            assert "Közösségi válasz" in text and "itprofiles.eu" in text and "csak angolul" not in text
+            await asyncio.sleep(REFRESH + 0.2)
+            r = await third.ask(User("cli", "probe"), "g", "hol tudom letolteni az ecf pdf-et", hint="hu")
+            assert r.answer.topic == "faq:1" and "Közösségi válasz" in r.answer.answer
 
-    # taught in English too: the Hungarian text, marked as the only one
-    inter = interaction(one, mod)
-    await one.tree.get_command("teach").callback(inter, topic="faq:1", question="where can i download the ecf pdf")
-    assert "Taught" in _text(inter)
-    await asyncio.sleep(REFRESH + 0.1)
-    inter = await _ask(two, ben, "where can I download the eCF PDF?")
-    assert "Community answer" in _text(inter) and "only in Hungarian" in _text(inter)
-
-    # list, edit, remove; members refused
-    inter = interaction(two, mod)
-    await two.tree.get_command("taught").callback(inter)
-    assert "role:kpis" in _text(inter) and "discord:500" in _text(inter)
-    inter = interaction(two, ben)
-    await two.tree.get_command("answer").callback(inter, action="remove", answer_id="1")
-    assert "Only the configured moderators" in _text(inter)
-    inter = interaction(two, mod)
-    await two.tree.get_command("answer").callback(inter, action="edit", answer_id="1", text="en: It is free at itprofiles.eu.")
-    assert "updated" in _text(inter)
-    inter = interaction(one, mod)
-    await one.tree.get_command("taught").callback(inter, remove=1)
-    assert "Removed #1" in _text(inter)
-    await asyncio.sleep(REFRESH + 0.1)
-    inter = await _ask(two, ben, "where can I download the eCF PDF?")
-    assert "It is free" in _text(inter)
-    inter = await _ask(two, ben, q)
-    assert "Sorry" in _text(inter)
+            # list and remove; members refused
+            iid = await fake.slash(MOD, "taught")
+            listed = _text(await world.done(iid))
+            assert "role:kpis" in listed and f"discord:{MOD}" in listed
+            iid = await fake.slash(BEA, "answer", action="remove", answer_id="1")
+            assert "Only the configured moderators" in _text(await world.done(iid))
+            iid = await fake.slash(MOD, "taught", remove=1)
+            assert "Removed #1" in _text(await world.done(iid))
+            await asyncio.sleep(REFRESH + 0.2)
+            assert not (await third.ask(User("cli", "probe"), "g", QUESTION)).answer.answered
+            await third.storage.close()
+        finally:
+            await world.stop()
+    await fake.stop()
+    world.check_refusals()
