@@ -280,25 +280,27 @@ class Advisor:
                                   t("decline.other_role", lang, title=title, what=what), [topic])
             return Answer(question, lang, False, None, 0.0, t("decline.other_role_any", lang, title=title))
 
-        comps = [c for c in m.codes.competences if prof.competence(c)]
-        absent = [c for c in m.codes.competences if not prof.competence(c)]
-        skills = [s for s in m.codes.skills if prof.skill(s)]
-        bad_skills = [s for s in m.codes.skills if not prof.skill(s)]
+        codes = m.codes
+        if codes.competences or codes.skills:
+            comps = [c for c in codes.competences if prof.competence(c)]
+            absent = [c for c in codes.competences if not prof.competence(c)]
+            skills = [s for s in codes.skills if prof.skill(s)]
+            bad_skills = [s for s in codes.skills if not prof.skill(s)]
 
-        if comps:
-            topic = f"competence:{comps[0]}"
-            alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
-            return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context), verbose)
-        if skills and not absent:
-            topic = f"skill:{skills[0]}"
-            alts = [f"skill:{s}" for s in skills[1:]]
-            return self._answer(question, lang, topic, 1.0, alts, m, None, verbose)
-        if absent:
-            return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
-        if bad_skills and m.topic is None:
-            codes = ", ".join(s.code for s in prof.skills)
-            return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
-        turn = follow_up(m, context, self._skills_of, self._needing, self._listed)
+            if comps:
+                topic = f"competence:{comps[0]}"
+                alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
+                return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context), verbose)
+            if skills and not absent:
+                topic = f"skill:{skills[0]}"
+                alts = [f"skill:{s}" for s in skills[1:]]
+                return self._answer(question, lang, topic, 1.0, alts, m, None, verbose)
+            if absent:
+                return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
+            if bad_skills and m.topic is None:
+                codes = ", ".join(s.code for s in prof.skills)
+                return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
+        turn = follow_up(m, context, self._skills_of, self._needing, self._listed) if context is not None else None
         if turn is not None:
             topic, view = turn
             wanted = requested_lang(m)

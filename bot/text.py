@@ -64,7 +64,11 @@ def strip_markup(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
-    return _WORD.findall(fold(text))
+    if text.isascii():
+        return _WORD.findall(text.lower())  # what fold gives for ASCII
+    # folded word by word (memoised per word, not per text): a space is a starter that nothing
+    # decomposes or reorders across, so the pieces join to the fold of the whole
+    return _WORD.findall(" ".join(map(fold, text.split(" "))))
 
 
 # Longest first. Hungarian case endings, possessives and plurals; English plural and -ing/-ed.
