@@ -18,6 +18,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from functools import reduce
+from itertools import chain, compress, filterfalse
+from operator import add, itemgetter, or_
 
 
 from .kb import Profile
@@ -520,8 +523,10 @@ def _add_lexicon(ix: Index, lex) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None) -> str:
-    """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties."""
+def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None,
+                recs: list[tuple] | None = None) -> str:
+    """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties. ``toks``
+    (its words, typos fixed) or ``recs`` (:func:`words`): when the caller has them already."""
     # every vote is a multiple of 1/4, so one running difference (Hungarian minus English) is exact
     d = 0.0
     if not text.isascii():
@@ -532,7 +537,10 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
             d += 2
     if "-" in text and _HU_SUFFIX_AFTER_HYPHEN.search(text):
         d += 2
-    d += sum(map(_fast(ix).lang, tokens(text) if toks is None else toks))
+    if recs is not None:
+        d += sum(map(_LANG_VOTE, recs))
+    else:
+        d += sum(map(_fast(ix).lang, tokens(text) if toks is None else toks))
     if d > 0:
         return "hu"
     if d < 0:
@@ -565,7 +573,7 @@ class _Fast:
     worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
 
     __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
-                 "floor", "ex_info")
+                 "word", "piece", "ours", "floor", "ex_info")
 
     def __init__(self, ix: Index):
         from functools import lru_cache, partial
@@ -576,6 +584,7 @@ class _Fast:
         self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
         self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
+        self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
         self.floor = [NAME_PRUNE * ph.total for ph in ix.names]  # below it a name is not looked at
         self.ex_info = list(zip(ix.ex_total, ix.ex_topics_of))
 
@@ -731,7 +740,8 @@ def _postings_of(ix: Index, s: str):
             if not any(o[0] >= w and o[1] <= tot and (o[0] > w or o[1] < tot or k < j) for k, o in enumerate(lst)):
                 keep.append((topic, w, tot))
         front.extend(keep)
-    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front)
+    ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
+    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front), ok
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -796,8 +806,8 @@ class Match(Record):
 def _token_of(ix: Index, w: str):
     """What one word of a question is, worked out once per word: (its stem, whether a concept
     phrase may start with it, its role: the bits _R_LEVEL (asks for a level), _R_KS (for skills),
-    _R_MATRIX (for the matrix), _R_CONTENT (a content word), _R_ABOUT (names the role or says "about")).
-    Memoised per word (_Fast)."""
+    _R_MATRIX (for the matrix), _R_CONTENT (a content word), _R_ABOUT (names the role or says "about"),
+    whether it is a content word). Memoised per word (_Fast)."""
     vw = ix.words
     s = stem(w)
     is_stop = w in vw.stop or s in vw.stop
@@ -808,10 +818,19 @@ def _token_of(ix: Index, w: str):
             role |= (_R_LEVEL if s in vw.level else 0) | (_R_KS if s in vw.ks else 0) | (_R_MATRIX if s in vw.matrix else 0)
         if not is_stop and len(w) > 1 and not w.isdigit() and not mine:
             role |= _R_CONTENT
-    return s, bool(_fast(ix).concepts_at(s)), role
+    return s, bool(_fast(ix).concepts_at(s)), role, bool(role & _R_CONTENT)
 
 
 _R_LEVEL, _R_KS, _R_MATRIX, _R_CONTENT, _R_ABOUT = 1, 2, 4, 8, 16
+# the role bits of a question's words, or-ed together -> (want_level, want_ks, want_matrix, about)
+_WANTS = tuple((bool(f & _R_LEVEL), bool(f & _R_KS), bool(f & _R_MATRIX), bool(f & _R_ABOUT)) for f in range(32))
+_STEM, _CONCEPT, _ROLE, _IS_CONTENT = (itemgetter(k) for k in range(4))
+_EXAMPLES = itemgetter(3)
+_SCORE = itemgetter(1)
+
+
+def _CONCEPT_WORD(tok: str) -> tuple:
+    return tok, None, _R_CONTENT, True
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -836,6 +855,31 @@ def _typo_of(ix: Index, w: str) -> str:
     return out
 
 
+def _word_of(ix: Index, w: str) -> tuple:
+    """Everything the answering steps ask of one word as typed, in one memo look-up: the fields of
+    :func:`_token_of` for the word with its typo fixed, then that word, its language vote, whether
+    small talk never uses it, whether it may belong to another role's name. Memoised (_Fast)."""
+    f = _fast(ix)
+    x = f.typo(w)
+    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x))
+
+
+_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4, 9))
+
+
+def _piece_of(ix: Index, piece: str) -> tuple:
+    """The :func:`_word_of` records of the tokens of one whitespace-separated piece of a question
+    ("E.4-hez?", "manager,"). Memoised (_Fast)."""
+    return tuple(map(_fast(ix).word, tokens(piece)))
+
+
+def words(ix: Index, text: str) -> list[tuple]:
+    """The question's words as :func:`_word_of` sees them (the typo-fixed words are field 4).
+    Found piece by piece: whitespace folds to no letter or digit and nothing reorders across it,
+    so the pieces' tokens are the text's."""
+    return list(chain.from_iterable(map(_fast(ix).piece, text.split())))
+
+
 def fix_typos(ix: Index, toks: list[str]) -> list[str]:
     typo = _fast(ix).typo
     return [typo(w) for w in toks]
@@ -844,12 +888,13 @@ def fix_typos(ix: Index, toks: list[str]) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
 
 
-def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
+def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None,
+          recs: list[tuple] | None = None) -> Match:
     """The matcher's verdict on one question (see :func:`_match`). A message of several sentences
     ("Hi, I'm writing my thesis. What is this role for?") that finds no sure topic as a whole is
     matched again by its last sentence, which wins when it is surer and asks about something: a
     preamble does not drown the question."""
-    m = _match(ix, text, light, toks, codes)
+    m = _match(ix, text, light, toks, codes, recs)
     if m.score >= ANSWER_THRESHOLD or (light and not m.scores) or len(text) < 40:
         return m
     parts = [p for p in _SENTENCE_END.split(text) if len(p) >= 8]
@@ -863,28 +908,36 @@ def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = No
     return m
 
 
-def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
+def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None,
+           recs: list[tuple] | None = None) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
-    answer wanted are worked out; ``scores`` is then empty. ``toks`` and ``codes``: the question's
-    words (typos fixed) and codes when the caller has them already."""
+    answer wanted are worked out; ``scores`` is then empty. ``toks``, ``codes`` and ``recs``: the
+    question's words (typos fixed), codes and :func:`words` when the caller has them already."""
     fast = _fast(ix)
     if codes is None:
         codes = find_codes(text)
-    if toks is None or codes is not _NO_CODES:
-        toks = fix_typos(ix, tokens(strip_codes(text) if codes is not _NO_CODES else text))
+    token = fast.token
+    if codes is not _NO_CODES:
+        toks = fix_typos(ix, tokens(strip_codes(text)))
+        infos = list(map(token, toks))
+    elif recs is not None:
+        infos = recs  # their first fields are those of _token_of
+        toks = list(map(_FIXED, recs)) if toks is None else toks
+    else:
+        if toks is None:
+            toks = fix_typos(ix, tokens(text))
+        infos = list(map(token, toks))
     words = toks
     vw = ix.words
-    token = fast.token
-    infos = list(map(token, words))
     abbr = ix.abbrev
     if abbr and not abbr.keys().isdisjoint(words):
         # an abbreviation: spelled out and rewritten, then each word looked at
-        pairs = [(s, None, _R_CONTENT) if s[0] == "@" else (s, None, token(w)[2]) for w, s in rewrite(ix, words)]
-    elif any(x[1] for x in infos):
+        pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
+    elif any(map(_CONCEPT, infos)):
         # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
         concepts_at = fast.concepts_at
-        stems = [x[0] for x in infos]
+        stems = list(map(_STEM, infos))
         pairs = []
         i, n = 0, len(infos)
         while i < n:
@@ -898,7 +951,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                         if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
                             continue
                     if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
-                        pairs.append((tok, None, _R_CONTENT))  # a concept word: names its topic
+                        pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
                         i += k
                         break
                 else:
@@ -909,14 +962,8 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 i += 1
     else:
         pairs = infos
-    flags = 0
-    q: list[str] = []
-    for s, _, role in pairs:
-        if role:
-            flags |= role
-            if role & _R_CONTENT:
-                q.append(s)
-    want_level, want_ks, want_matrix, about = bool(flags & _R_LEVEL), bool(flags & _R_KS), bool(flags & _R_MATRIX), bool(flags & _R_ABOUT)
+    want_level, want_ks, want_matrix, about = _WANTS[reduce(or_, map(_ROLE, pairs), 0)]
+    q: list[str] = list(compress(map(_STEM, pairs), map(_IS_CONTENT, pairs)))
     neutral = vw.neutral
     if light and codes is not _NO_CODES and (
         any(f"competence:{c}" in ix.topic_rank for c in codes.competences)
@@ -926,10 +973,10 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                      [s for s in dict.fromkeys(q) if s not in neutral], words)
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
     vocab_set = ix.vocab_set
-    joined = [a + b for a, b in zip(q, q[1:]) if a + b in vocab_set] if len(q) > 1 else []
+    joined = list(filter(vocab_set.__contains__, map(add, q, q[1:]))) if len(q) > 1 else []
     q_set = dict.fromkeys(q)
     q_all = list(dict.fromkeys(q + joined)) if joined else list(q_set)
-    content_q = [s for s in q_set if s not in neutral]
+    content_q = list(filterfalse(neutral.__contains__, q_set))
     idf = ix.idf
     # what each query stem contributes (its similar stems, and through them names, examples, text
     # and bags), worked out once per stem; a question adds them up
@@ -951,8 +998,9 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     cur = best_for.get(t)
                     if cur is None or v > cur[0]:
                         best_for[t] = (v, s)
-    cpost = dict(zip(content_q, map(fast.cpostings, content_q)))
-    qw = {s: c[0] for s, c in cpost.items()}  # weight of each content word of the question
+    cps = list(map(fast.cpostings, content_q))
+    cpost = dict(zip(content_q, cps))
+    qw = dict(zip(content_q, map(_STEM, cps)))  # weight of each content word of the question
     den = sum(qw.values())
     parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
 
@@ -1004,7 +1052,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 seen.update(k)
         done: set[int] = set()
         floor = fast.floor
-        for s, p in zip(q_all, posts):
+        for s, p in zip(q_all, posts) if multi else ():
             one = None
             for i, ok, recall, topic, weight in p[4]:
                 if multi and i in multi:
@@ -1038,6 +1086,27 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 matched.append((topic, recall, weight, used))
                 if recall >= UNION_RECALL:
                     explained.setdefault(topic, set()).update(used)
+        for s, p in () if multi else zip(q_all, posts):
+            if not p[6]:
+                continue
+            # every name this stem hits is its alone: they share what they explain of the question
+            one = {s, *parts[s]} if parts and s in parts else {s}
+            if den:
+                hit_w = 0.0
+                for x in one:
+                    hit_w += qw.get(x, 0.0)
+                c = 0.5 + 0.5 * (hit_w / den)
+            else:
+                c = 1.0
+            d = 0.002 * len(one)
+            for recall, topic, weight in p[6]:
+                if recall >= UNION_RECALL:
+                    matched.append((topic, recall, weight, one))
+                    explained.setdefault(topic, set()).update(one)
+                else:
+                    sc = recall * c * weight + d  # as below, with this stem's precision
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
     for topic, recall, weight, used in matched:
         covered = used | explained[topic] if recall >= UNION_RECALL else used
         if den:
@@ -1063,7 +1132,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 if sc > scores.get(topic, 0.0):
                     scores[topic] = sc
     else:
-        exs = [p for p in posts if p[3]]
+        exs = list(filter(_EXAMPLES, posts))
         if exs:
             qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
             # each stem's best examples of each topic (see _postings_of) ...
@@ -1180,7 +1249,12 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
     floor = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
     rank = ix.topic_rank
-    near = sorted((-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor)
+    near = []
+    for t, v in sorted(scores.items(), key=_SCORE, reverse=True):
+        if v < floor:
+            break
+        near.append((-v, rank.get(t, 999), t))
+    near.sort()
     best = near[0][2]
     alts = [t for _, _, t in near[1:4]]
     return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores, content_q, words)
@@ -1190,7 +1264,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
 SMALLTALK_ORDER = ("bye", "thanks", "help", "greeting")  # ties: the later intent in a message wins
 
 
-def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str, str | None] | None:
+def smalltalk(ix: Index, text: str, toks: list[str] | None = None, recs: list[tuple] | None = None) -> tuple[str, str | None] | None:
     """(intent, language) of a message that is only small talk ("hi", "thanks a lot", "mit
     tudsz?"), or None when it holds a question or is not small talk at all. The language is the
     one whose phrases the message used, when that is clear ("sziasztok" is Hungarian).
@@ -1204,7 +1278,7 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     toks = tokens(text) if toks is None else toks
     if not toks or len(toks) > 14:
         return None
-    if len(toks) > 1 and any(map(_fast(ix).st_block, toks)):
+    if len(toks) > 1 and any(map(_ST_BLOCK, recs) if recs is not None else map(_fast(ix).st_block, toks)):
         return None  # fast: a word small talk never uses means a real question
     stop, filler = ix.words.stop, ix.st_words
     hits: dict[str, int] = {}
@@ -1267,21 +1341,22 @@ def _st_vocab(ix: Index, word: str, exact: bool = False) -> tuple[str, ...] | No
 _WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
 
 
-def other_role(ix: Index, text: str, toks: list[str] | None = None) -> str | None:
+def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[tuple] | None = None) -> str | None:
     """When the question is about another job role ("what does a software developer do?", "mik egy
     rendszergazda KPI-jai?") rather than this profile's: the question without the role's words
     (to find what it asks about); else None."""
     if not ix.roles and not ix.role_heads:
         return None
     toks = tokens(text) if toks is None else toks
-    if not any(map(_fast(ix).roleish, toks)):
+    fast = _fast(ix)
+    if not any(map(_ROLEISH, recs) if recs is not None else map(fast.roleish, toks)):
         return None  # no role's word at all: the common case, decided fast
+    # our title's words, but not the ones other titles share ("project manager", "online marketer")
+    if any(map(_OURS, recs) if recs is not None else map(fast.ours, toks)):
+        return None  # our own role is named ("community manager", "közösségi menedzser")
     stems = [stem(w) for w in toks]
     compound, head_stems = _heads(ix)
     mine = ix.role_words
-    # our title's words, but not the ones other titles share ("project manager", "online marketer")
-    if any((s in mine or _role_typo(ix, s)) for s in stems if s not in head_stems and s != "online"):
-        return None  # our own role is named ("community manager", "közösségi menedzser")
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
     while i < n:
@@ -1341,6 +1416,13 @@ def _roleish(ix: Index, w: str) -> bool:
     compound, head_stems = _heads(ix)
     s = stem(w)
     return s in ix.roles or s in head_stems or compound.search(w) is not None
+
+
+def _ours(ix: Index, w: str) -> bool:
+    """A word of our role's own title (or a typo of one) that other titles do not share
+    ("community", not "manager" or "online"). Memoised (_Fast)."""
+    s = stem(w)
+    return s not in _heads(ix)[1] and s != "online" and (s in ix.role_words or _role_typo(ix, s))
 
 
 def _is_head(ix: Index, w: str) -> bool:
