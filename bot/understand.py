@@ -263,6 +263,19 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _neutral_weight(ix: Index, s: str) -> float:
+    """What an answer-kind word ("skills", "level") adds to the question's weight in the example
+    score; 0.0 for any other."""
+    return min(ix.idf.get(s, 1.0), 1.0) if s in ix.words.neutral else 0.0
+
+
+def _concepts_after(ix: Index, s: str, nxt: str) -> tuple:
+    """The concept phrases that may start at a word with stem ``s`` followed by one with stem
+    ``nxt`` ("" at the end): one word long, or with a second word that ``nxt`` matches (longest
+    first)."""
+    return tuple(c for c in _fast(ix).concepts_at(s) if len(c[0]) == 1 or _same(c[0][1], nxt))
+
+
 def _concepts_at(ix: Index, s: str) -> list:
     """The concept phrases that may start at a word with stem ``s`` (longest first)."""
     return [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)]
@@ -573,7 +586,7 @@ class _Fast:
     worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
 
     __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
-                 "word", "piece", "ours", "floor", "ex_info")
+                 "word", "piece", "ours", "nweight", "after", "floor", "ex_info")
 
     def __init__(self, ix: Index):
         from functools import lru_cache, partial
@@ -585,6 +598,7 @@ class _Fast:
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
         self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
         self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
+        self.nweight, self.after = memo(_neutral_weight), memo(_concepts_after)
         self.floor = [NAME_PRUNE * ph.total for ph in ix.names]  # below it a name is not looked at
         self.ex_info = list(zip(ix.ex_total, ix.ex_topics_of))
 
@@ -740,8 +754,17 @@ def _postings_of(ix: Index, s: str):
             if not any(o[0] >= w and o[1] <= tot and (o[0] > w or o[1] < tot or k < j) for k, o in enumerate(lst)):
                 keep.append((topic, w, tot))
         front.extend(keep)
+    # ... each with the most it can score: the question weighs at least this stem (when the stem is
+    # one of its words), so an example scores at most 2 * matched / (total + this stem's weight);
+    # best first, so the matcher stops at the first that cannot matter. The people topic's apart:
+    # the matcher may need its score whatever it is
+    own = min(idf.get(s, 1.0), 1.0) if s in ix.words.neutral else idf.get(s, ix.max_idf * OOV_WEIGHT)
+    people = ix.words.people_topic
+    bounded = sorted(((2.0 * w / (tot + own) * EXAMPLE_WEIGHT, topic, w, tot) for topic, w, tot in front if topic != people),
+                     key=itemgetter(0), reverse=True)
     ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
-    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front), ok
+    return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(bounded), ok,
+            tuple(e for e in front if e[0] == people))
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -827,6 +850,11 @@ _WANTS = tuple((bool(f & _R_LEVEL), bool(f & _R_KS), bool(f & _R_MATRIX), bool(f
 _STEM, _CONCEPT, _ROLE, _IS_CONTENT = (itemgetter(k) for k in range(4))
 _EXAMPLES = itemgetter(3)
 _SCORE = itemgetter(1)
+
+
+def _nexts(infos: list[tuple]):
+    """The stem after each word ("" after the last)."""
+    return chain(map(_STEM, infos[1:]), ("",))
 
 
 def _CONCEPT_WORD(tok: str) -> tuple:
@@ -934,31 +962,20 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     if abbr and not abbr.keys().isdisjoint(words):
         # an abbreviation: spelled out and rewritten, then each word looked at
         pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
-    elif any(map(_CONCEPT, infos)):
-        # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
-        concepts_at = fast.concepts_at
+    elif any(map(_CONCEPT, infos)) and any(cands := list(map(fast.after, map(_STEM, infos), _nexts(infos)))):
+        # a concept phrase may start at a word (given the next): the rewrite of :func:`rewrite`
         stems = list(map(_STEM, infos))
         pairs = []
         i, n = 0, len(infos)
         while i < n:
-            x = infos[i]
-            if x[1]:
-                nxt = stems[i + 1] if i + 1 < n else ""
-                for seq, tok in concepts_at(x[0]):
-                    k = len(seq)
-                    if k > 1:  # the second word first, inline: most candidates fail there
-                        a = seq[1]
-                        if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
-                            continue
-                    if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
-                        pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
-                        i += k
-                        break
-                else:
-                    pairs.append(x)
-                    i += 1
+            for seq, tok in cands[i]:
+                k = len(seq)
+                if i + k <= n and (k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k]))):
+                    pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
+                    i += k
+                    break
             else:
-                pairs.append(x)
+                pairs.append(infos[i])
                 i += 1
     else:
         pairs = infos
@@ -1107,17 +1124,24 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     sc = recall * c * weight + d  # as below, with this stem's precision
                     if sc > scores.get(topic, 0.0):
                         scores[topic] = sc
+    # a well-matched name covers what every well-matched name of its topic explains (its own words
+    # among them): one precision per topic
+    of_topic: dict[str, float] = {}
     for topic, recall, weight, used in matched:
-        covered = used | explained[topic] if recall >= UNION_RECALL else used
-        if den:
-            hit_w = 0.0
-            for x in covered:
-                hit_w += qw.get(x, 0.0)
-            prec = hit_w / den
-        else:
-            prec = 1.0
+        well = recall >= UNION_RECALL
+        c = of_topic.get(topic) if well else None
+        if c is None:
+            if den:
+                hit_w = 0.0
+                for x in explained[topic] if well else used:
+                    hit_w += qw.get(x, 0.0)
+                c = 0.5 + 0.5 * (hit_w / den)
+            else:
+                c = 1.0
+            if well:
+                of_topic[topic] = c
         # ties go to the name that explains more of the question ("summary matrix" over "summary")
-        sc = recall * (0.5 + 0.5 * prec) * weight + 0.002 * len(used)
+        sc = recall * c * weight + 0.002 * len(used)
         if sc > scores.get(topic, 0.0):
             scores[topic] = sc
 
@@ -1134,15 +1158,9 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     else:
         exs = list(filter(_EXAMPLES, posts))
         if exs:
-            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
-            # each stem's best examples of each topic (see _postings_of) ...
-            for p in exs:
-                for topic, got, total in p[5]:
-                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
-                    if sc > scores.get(topic, 0.0):
-                        scores[topic] = sc
+            qtot = den + sum(map(fast.nweight, q_set))
             if len(exs) > 1:
-                # ... and the examples several stems hit, with their weights added up
+                # the examples several stems hit, with their weights added up ...
                 seen_ex: set[int] = set()
                 multi_ex: set[int] = set()
                 for p in exs:
@@ -1162,14 +1180,38 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                         sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
                         if sc > scores.get(topic, 0.0):
                             scores[topic] = sc
+            # ... and each stem's best examples of each topic (see _postings_of), down to the first
+            # that can neither be the best nor come within reach of it (what is not scored stays
+            # below every alternative's floor, which only rises as the question is scored)
+            top = max(scores.values(), default=0.0)
+            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
+            for s, p in zip(q_all, posts):
+                if not p[3]:
+                    continue
+                for topic, got, total in p[7]:
+                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
+                        if sc > top:
+                            top = sc
+                            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
+                alone_in_q = s in q_set  # a joined compound alone does not weigh in the question
+                for most, topic, got, total in p[5]:
+                    if most < reach and alone_in_q:
+                        break
+                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
+                        if sc > top:
+                            top = sc
+                            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
 
     # content
     if content_q:
-        if len(cpost) == 1:
-            hits = cpost[content_q[0]][1]
-        else:
-            hits = {}
-            for c in cpost.values():
+        hits = cps[0][1]
+        if len(cps) > 1:
+            hits = dict(hits)
+            for c in cps[1:]:
                 for topic, h in c[1].items():
                     hits[topic] = hits.get(topic, 0.0) + h
         for topic, h in hits.items():
@@ -1181,9 +1223,13 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     # stands clearly ahead of the next: long questions in the user's own words
     if len(content_q) >= 2:
         wsum = 0.0
-        ev: dict[str, float] = {}
-        for c in cpost.values():
+        for c in cps:
             wsum += c[2]
+        ev: dict[str, float] = {}
+        for c in cps:
+            if not ev:
+                ev = dict(c[3])
+                continue
             for topic, e in c[3].items():
                 ev[topic] = ev.get(topic, 0.0) + e
         if ev:
