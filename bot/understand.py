@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from array import array
 from functools import reduce
 from itertools import chain, compress, filterfalse
 from operator import add, itemgetter, or_
@@ -580,25 +581,46 @@ def _lang_word(ix: Index, w: str) -> float:
 _SIM_CACHE_MAX = 20000
 
 
+class _Memo(dict):
+    """One per-word (or per-stem) function of an index, memoised: a dictionary whose missing keys
+    are worked out by the function, so a hit is one look-up in C (``memo[w]``, ``memo(w)``, or
+    ``map(memo.__getitem__, words)``) with no list of recent keys to update as an LRU cache has.
+    Emptied when it reaches _SIM_CACHE_MAX entries: memory stays bounded."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        if len(self) >= _SIM_CACHE_MAX:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+    __call__ = dict.__getitem__
+
+
 class _Fast:
-    """The index's per-word and per-stem functions, each memoised by functools.lru_cache (its hits
-    run in C, with no Python call: what a word is, its stem's similar stems and postings, are
-    worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
+    """The index's per-word and per-stem functions, each memoised (:class:`_Memo`: what a word
+    is, its stem's similar stems and postings, are worked out once per word and then cost a
+    dictionary look-up). Bounded; not pickled."""
 
     __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
                  "word", "piece", "ours", "nweight", "after", "floor", "ex_info")
 
     def __init__(self, ix: Index):
-        from functools import lru_cache, partial
+        from functools import partial
 
         def memo(fn):
-            return lru_cache(maxsize=_SIM_CACHE_MAX)(partial(fn, ix))
+            return _Memo(partial(fn, ix))
 
         self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
         self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
         self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
-        self.nweight, self.after = memo(_neutral_weight), memo(_concepts_after)
+        self.nweight, self.after = memo(_neutral_weight), _Memo(lambda key: _concepts_after(ix, *key))
         self.floor = [NAME_PRUNE * ph.total for ph in ix.names]  # below it a name is not looked at
         self.ex_info = list(zip(ix.ex_total, ix.ex_topics_of))
 
@@ -762,9 +784,14 @@ def _postings_of(ix: Index, s: str):
     people = ix.words.people_topic
     bounded = sorted(((2.0 * w / (tot + own) * EXAMPLE_WEIGHT, topic, w, tot) for topic, w, tot in front if topic != people),
                      key=itemgetter(0), reverse=True)
-    ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
-    return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(bounded), ok,
-            tuple(e for e in front if e[0] == people))
+    bounded = (array("d", [b[0] for b in bounded]), tuple(b[1] for b in bounded),
+               array("d", [b[2] for b in bounded]), array("d", [b[3] for b in bounded]))  # columns (_columns)
+    good = [a for a in alone if a[1]]
+    ok = (tuple(a[3] for a in good), array("d", [a[2] for a in good]), array("d", [a[4] for a in good]))
+    # (and the keys of the similar stems, names and examples as sets, for the matcher to find what
+    # two stems share)
+    return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), bounded, ok,
+            tuple(e for e in front if e[0] == people), frozenset(m), frozenset(names), frozenset(exs))
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -793,7 +820,14 @@ def _content_postings_of(ix: Index, s: str):
                 if v > best_t.get(topic, 0.0):
                     best_t[topic] = v
         bag = {topic: w * v for topic, v in best_t.items()}
-    return qw, content, w, bag
+    return (qw, content, w, bag, _columns(content), _columns(bag),
+            max(content.values(), default=0.0), max(bag.values(), default=0.0))
+
+
+def _columns(d: dict) -> tuple:
+    """(keys, values) of a {topic: weight} dict, the weights packed in an array: a question reads
+    them one after the other in memory, not from a float object each."""
+    return tuple(d), array("d", d.values())
 
 
 def _support(ix: Index, topic: str, content_q: list[str], cpost: dict) -> int:
@@ -898,19 +932,18 @@ _FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4
 def _piece_of(ix: Index, piece: str) -> tuple:
     """The :func:`_word_of` records of the tokens of one whitespace-separated piece of a question
     ("E.4-hez?", "manager,"). Memoised (_Fast)."""
-    return tuple(map(_fast(ix).word, tokens(piece)))
+    return tuple(map(_fast(ix).word.__getitem__, tokens(piece)))
 
 
 def words(ix: Index, text: str) -> list[tuple]:
     """The question's words as :func:`_word_of` sees them (the typo-fixed words are field 4).
     Found piece by piece: whitespace folds to no letter or digit and nothing reorders across it,
     so the pieces' tokens are the text's."""
-    return list(chain.from_iterable(map(_fast(ix).piece, text.split())))
+    return list(chain.from_iterable(map(_fast(ix).piece.__getitem__, text.split())))
 
 
 def fix_typos(ix: Index, toks: list[str]) -> list[str]:
-    typo = _fast(ix).typo
-    return [typo(w) for w in toks]
+    return list(map(_fast(ix).typo.__getitem__, toks))
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
@@ -945,7 +978,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     fast = _fast(ix)
     if codes is None:
         codes = find_codes(text)
-    token = fast.token
+    token = fast.token.__getitem__
     if codes is not _NO_CODES:
         toks = fix_typos(ix, tokens(strip_codes(text)))
         infos = list(map(token, toks))
@@ -962,9 +995,12 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     if abbr and not abbr.keys().isdisjoint(words):
         # an abbreviation: spelled out and rewritten, then each word looked at
         pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
-    elif any(map(_CONCEPT, infos)) and any(cands := list(map(fast.after, map(_STEM, infos), _nexts(infos)))):
+    elif True in (starts := list(map(_CONCEPT, infos))) and any(
+            cands := list(map(fast.after.__getitem__, compress(zip(map(_STEM, infos), _nexts(infos)), starts)))):
         # a concept phrase may start at a word (given the next): the rewrite of :func:`rewrite`
         stems = list(map(_STEM, infos))
+        at = iter(cands)
+        cands = [next(at) if x else () for x in starts]  # the phrases each word may start
         pairs = []
         i, n = 0, len(infos)
         while i < n:
@@ -997,25 +1033,23 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     idf = ix.idf
     # what each query stem contributes (its similar stems, and through them names, examples, text
     # and bags), worked out once per stem; a question adds them up
-    posts = list(map(fast.postings, q_all))
-    if len(posts) == 1:
-        best_for = posts[0][1]  # indexed stem -> (similarity, query stem)
-        shared = False
-    else:
-        best_for = {}
-        n_sims = 0
+    posts = list(map(fast.postings.__getitem__, q_all))
+    shared = False  # two query stems are like one indexed stem: each indexed stem counts once
+    best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem), when needed
+    if len(posts) > 1:
+        seen_t: set[str] = set()
         for p in posts:
-            best_for.update(p[1])
-            n_sims += len(p[1])
-        shared = len(best_for) != n_sims  # two query stems are like one indexed stem: keep the better
-        if shared:
-            best_for = {}
+            if not seen_t.isdisjoint(p[8]):
+                shared = True
+                break
+            seen_t.update(p[8])
+        if shared:  # ... for the query stem most like it
             for s, p in zip(q_all, posts):
                 for t, v in p[0].items():
                     cur = best_for.get(t)
                     if cur is None or v > cur[0]:
                         best_for[t] = (v, s)
-    cps = list(map(fast.cpostings, content_q))
+    cps = list(map(fast.cpostings.__getitem__, content_q))
     cpost = dict(zip(content_q, cps))
     qw = dict(zip(content_q, map(_STEM, cps)))  # weight of each content word of the question
     den = sum(qw.values())
@@ -1063,10 +1097,13 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         if len(posts) > 1:
             seen: set[int] = set()
             for p in posts:
-                k = p[2].keys()
+                k = p[9]
                 if not seen.isdisjoint(k):
                     multi.update(seen.intersection(k))
                 seen.update(k)
+            if multi:
+                for p in posts:
+                    best_for.update(p[1])
         done: set[int] = set()
         floor = fast.floor
         for s, p in zip(q_all, posts) if multi else ():
@@ -1104,7 +1141,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 if recall >= UNION_RECALL:
                     explained.setdefault(topic, set()).update(used)
         for s, p in () if multi else zip(q_all, posts):
-            if not p[6]:
+            if not p[6][0]:
                 continue
             # every name this stem hits is its alone: they share what they explain of the question
             one = {s, *parts[s]} if parts and s in parts else {s}
@@ -1116,7 +1153,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             else:
                 c = 1.0
             d = 0.002 * len(one)
-            for recall, topic, weight in p[6]:
+            for topic, recall, weight in zip(*p[6]):
                 if recall >= UNION_RECALL:
                     matched.append((topic, recall, weight, one))
                     explained.setdefault(topic, set()).update(one)
@@ -1158,13 +1195,13 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     else:
         exs = list(filter(_EXAMPLES, posts))
         if exs:
-            qtot = den + sum(map(fast.nweight, q_set))
+            qtot = den + sum(map(fast.nweight.__getitem__, q_set))
             if len(exs) > 1:
                 # the examples several stems hit, with their weights added up ...
                 seen_ex: set[int] = set()
                 multi_ex: set[int] = set()
                 for p in exs:
-                    k = p[3].keys()
+                    k = p[10]
                     if not seen_ex.isdisjoint(k):
                         multi_ex.update(seen_ex.intersection(k))
                     seen_ex.update(k)
@@ -1196,7 +1233,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                             top = sc
                             reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
                 alone_in_q = s in q_set  # a joined compound alone does not weigh in the question
-                for most, topic, got, total in p[5]:
+                for most, topic, got, total in zip(*p[5]):
                     if most < reach and alone_in_q:
                         break
                     sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
@@ -1206,13 +1243,20 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                             top = sc
                             reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
 
-    # content
+    # content, and the bag below: left out when even their best cannot reach the floor of the
+    # alternatives (which only rises) nor the bar of the people topic (so they could change nothing)
     if content_q:
+        top = max(scores.values(), default=0.0)
+        bar = min(max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN), max(top - PEOPLE_MARGIN, PEOPLE_MIN))
+        most = 0.0
+        for c in cps:
+            most += c[6]
+    if content_q and CONTENT_CAP * most / den >= bar:
         hits = cps[0][1]
         if len(cps) > 1:
             hits = dict(hits)
             for c in cps[1:]:
-                for topic, h in c[1].items():
+                for topic, h in zip(*c[4]):
                     hits[topic] = hits.get(topic, 0.0) + h
         for topic, h in hits.items():
             sc = CONTENT_CAP * h / den
@@ -1223,14 +1267,19 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     # stands clearly ahead of the next: long questions in the user's own words
     if len(content_q) >= 2:
         wsum = 0.0
+        most = 0.0
         for c in cps:
             wsum += c[2]
+            most += c[7]
+        top = max(scores.values(), default=0.0)
+        bar = min(max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN), max(top - PEOPLE_MARGIN, PEOPLE_MIN))
+    if len(content_q) >= 2 and BAG_CAP * (most / wsum) >= bar:
         ev: dict[str, float] = {}
         for c in cps:
             if not ev:
                 ev = dict(c[3])
                 continue
-            for topic, e in c[3].items():
+            for topic, e in zip(*c[5]):
                 ev[topic] = ev.get(topic, 0.0) + e
         if ev:
             first = max(ev, key=ev.get)  # ties: the first met, as a stable sort gives
