@@ -787,7 +787,8 @@ def _postings_of(ix: Index, s: str):
     bounded = (array("d", [b[0] for b in bounded]), tuple(b[1] for b in bounded),
                array("d", [b[2] for b in bounded]), array("d", [b[3] for b in bounded]))  # columns (_columns)
     good = [a for a in alone if a[1]]
-    ok = (tuple(a[3] for a in good), array("d", [a[2] for a in good]), array("d", [a[4] for a in good]))
+    ok = (tuple(a[3] for a in good), array("d", [a[2] for a in good]), array("d", [a[4] for a in good]),
+          tuple(a[0] for a in good))
     # (and the keys of the similar stems, names and examples as sets, for the matcher to find what
     # two stems share)
     return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), bounded, ok,
@@ -1101,46 +1102,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 if not seen.isdisjoint(k):
                     multi.update(seen.intersection(k))
                 seen.update(k)
-            if multi:
-                for p in posts:
-                    best_for.update(p[1])
-        done: set[int] = set()
-        floor = fast.floor
-        for s, p in zip(q_all, posts) if multi else ():
-            one = None
-            for i, ok, recall, topic, weight in p[4]:
-                if multi and i in multi:
-                    if i in done:
-                        continue
-                    done.add(i)
-                    g = 0.0
-                    for pp in posts:
-                        wv = pp[2].get(i)
-                        if wv is not None:
-                            g += wv
-                    if g < floor[i]:
-                        continue
-                    ph = names[i]
-                    got = 0.0
-                    used = set()
-                    for t, wp in zip(ph.stems, ph.weights):
-                        hit = best_for.get(t)
-                        if hit is not None:
-                            got += wp * hit[0]
-                            used.add(hit[1])
-                            if hit[1] in parts:
-                                used.update(parts[hit[1]])
-                    recall = got / ph.total
-                elif ok:
-                    if one is None:
-                        one = {s, *parts[s]} if s in parts else {s}
-                    used = one
-                else:
-                    continue
-                matched.append((topic, recall, weight, used))
-                if recall >= UNION_RECALL:
-                    explained.setdefault(topic, set()).update(used)
-        for s, p in () if multi else zip(q_all, posts):
+        for s, p in zip(q_all, posts):
             if not p[6][0]:
                 continue
             # every name this stem hits is its alone: they share what they explain of the question
@@ -1153,7 +1115,9 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             else:
                 c = 1.0
             d = 0.002 * len(one)
-            for topic, recall, weight in zip(*p[6]):
+            for topic, recall, weight, i in zip(*p[6]):
+                if i in multi:
+                    continue  # below
                 if recall >= UNION_RECALL:
                     matched.append((topic, recall, weight, one))
                     explained.setdefault(topic, set()).update(one)
@@ -1161,6 +1125,32 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     sc = recall * c * weight + d  # as below, with this stem's precision
                     if sc > scores.get(topic, 0.0):
                         scores[topic] = sc
+        if multi:
+            acc: dict[int, float] = {}
+            for p in posts:
+                got2 = p[2]
+                for i in multi.intersection(p[9]):
+                    acc[i] = acc.get(i, 0.0) + got2[i]
+            for p in posts:
+                best_for.update(p[1])
+            floor = fast.floor
+            for i in sorted(multi):
+                if acc[i] < floor[i]:
+                    continue  # names that cannot reach a useful score are not looked at
+                ph = names[i]
+                got = 0.0
+                used = set()
+                for t, wp in zip(ph.stems, ph.weights):
+                    hit = best_for.get(t)
+                    if hit is not None:
+                        got += wp * hit[0]
+                        used.add(hit[1])
+                        if hit[1] in parts:
+                            used.update(parts[hit[1]])
+                recall = got / ph.total
+                matched.append((ph.topic, recall, ph.weight, used))
+                if recall >= UNION_RECALL:
+                    explained.setdefault(ph.topic, set()).update(used)
     # a well-matched name covers what every well-matched name of its topic explains (its own words
     # among them): one precision per topic
     of_topic: dict[str, float] = {}
@@ -1207,12 +1197,12 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     seen_ex.update(k)
                 if multi_ex:
                     ex_info = fast.ex_info
-                    for i in multi_ex:
-                        got = 0.0
-                        for p in exs:
-                            wv = p[3].get(i)
-                            if wv is not None:
-                                got += wv
+                    sums: dict[int, float] = {}
+                    for p in exs:
+                        got3 = p[3]
+                        for i in multi_ex.intersection(p[10]):
+                            sums[i] = sums.get(i, 0.0) + got3[i]
+                    for i, got in sums.items():
                         total, topic = ex_info[i]
                         sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
                         if sc > scores.get(topic, 0.0):
