@@ -231,6 +231,7 @@ class Advisor:
         self.profile, self.index = profiles[profile_id]
         self._rendered: dict[tuple, str] = {}
         self._said: dict[tuple[str, str], str] = {}
+        self._topic_set = frozenset(self.topics())
 
     @classmethod
     def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
@@ -368,19 +369,17 @@ class Advisor:
                 view: str | None = None, verbose: bool = False) -> Answer:
         if view is None:
             view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
-        text = self.render(topic, lang, level=view == "level", ks=view == "ks", matrix=m.want_matrix, notes=verbose)
-        alts = [a for a in dict.fromkeys(alts) if a != topic and self.has_topic(a)]
+        level, ks = view == "level", view == "ks"
+        text = self._rendered.get((topic, lang, level, ks, m.want_matrix, verbose))  # as render() keeps them
+        if text is None:
+            text = self.render(topic, lang, level=level, ks=ks, matrix=m.want_matrix, notes=verbose)
+        if alts:
+            has = self._topic_set
+            alts = [a for a in dict.fromkeys(alts) if a != topic and a in has]
         return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
 
     def has_topic(self, topic: str) -> bool:
-        kind, _, key = topic.partition(":")
-        if kind == "role":
-            return key in _ROLE_FIELDS
-        if kind == "competence":
-            return self.profile.competence(key) is not None
-        if kind == "skill":
-            return self.profile.skill(key) is not None
-        return False
+        return topic in self._topic_set  # every topic of topics()
 
     def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False,
                notes: bool = False) -> str:
