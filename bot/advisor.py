@@ -15,13 +15,11 @@ from .i18n import t
 from .kb import Profile
 from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
-from operator import itemgetter
-
 from .text import clean, strip_markup
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
 from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk, words
+from .understand import _FIXED, _ROLEISH, _ST_BLOCK  # fields of a record of words()
 
-_FIXED = itemgetter(4)  # the typo-fixed word of a record of understand.words
 
 __all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
 
@@ -266,17 +264,19 @@ class Advisor:
         prof = self.profile
         if not probe.strip(" ?!.,;:-"):
             return Answer(question, lang, False, None, 0.0, self._say("decline.empty", lang))
-        chat = smalltalk(ix, probe, toks, recs)
+        # a word small talk never uses, no word that starts a request, no word of another role's
+        # name: the common answers of those three steps, read from the words without calling them
+        chat = None if len(toks) > 1 and any(map(_ST_BLOCK, recs)) else smalltalk(ix, probe, toks, recs)
         if chat is not None:
             intent, own = chat
             if own and not forced:
                 lang = own
             return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, self._say(f"smalltalk.{intent}", lang))
 
-        if request(ix, probe, toks):
+        if not ix.requests.keys().isdisjoint(toks) and request(ix, probe, toks):
             return Answer(question, lang, False, None, 0.0, self._say("decline.request", lang))
         m = match(ix, probe, light=True, toks=toks, recs=recs)  # a code of the profile decides: no scoring needed
-        rest = other_role(ix, probe, toks, recs)
+        rest = other_role(ix, probe, toks, recs) if any(map(_ROLEISH, recs)) else None
         if rest is not None:
             m = match(ix, rest) if not (m.codes.competences or m.codes.skills) else m
             if m.topic is not None or m.codes.competences or m.codes.skills:
