@@ -491,8 +491,26 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         t for t in ix.content if t not in {ph.topic for ph in ix.names}
     )
     ix.topic_rank = {t: i for i, t in enumerate(ix.topics)}
+    _share_topics(ix)
     ix.fast = None  # made while building (by rewrite), before the names and examples were complete
     return ix
+
+
+def _share_topics(ix: Index) -> None:
+    """One string object per topic id everywhere in the index (and so in its cached copy): the
+    matcher's dictionaries of topics then find a key by identity, without comparing its letters."""
+    canon: dict[str, str] = {}
+    one = lambda t: canon.setdefault(t, t)  # noqa: E731
+    ix.topics = tuple(map(one, ix.topics))
+    ix.topic_rank = {one(t): i for t, i in ix.topic_rank.items()}
+    for ph in (*ix.names, *ix.examples):
+        ph.topic = one(ph.topic)
+    ix.ex_topics_of = list(map(one, ix.ex_topics_of))
+    ix.ex_topics = list(map(one, ix.ex_topics))
+    ix.content = {one(t): bag for t, bag in ix.content.items()}
+    ix.content_by_stem = {s: list(map(one, ts)) for s, ts in ix.content_by_stem.items()}
+    ix.bag_by_stem = {s: tuple(map(one, ts)) for s, ts in ix.bag_by_stem.items()}
+    ix.words.people_topic = one(ix.words.people_topic)
 
 
 def _add_lexicon(ix: Index, lex) -> None:
