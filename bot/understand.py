@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from array import array
 from functools import reduce
 from itertools import chain, compress, filterfalse
 from operator import add, itemgetter, or_
@@ -264,19 +263,6 @@ def rewrite(ix: Index, toks: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _neutral_weight(ix: Index, s: str) -> float:
-    """What an answer-kind word ("skills", "level") adds to the question's weight in the example
-    score; 0.0 for any other."""
-    return min(ix.idf.get(s, 1.0), 1.0) if s in ix.words.neutral else 0.0
-
-
-def _concepts_after(ix: Index, s: str, nxt: str) -> tuple:
-    """The concept phrases that may start at a word with stem ``s`` followed by one with stem
-    ``nxt`` ("" at the end): one word long, or with a second word that ``nxt`` matches (longest
-    first)."""
-    return tuple(c for c in _fast(ix).concepts_at(s) if len(c[0]) == 1 or _same(c[0][1], nxt))
-
-
 def _concepts_at(ix: Index, s: str) -> list:
     """The concept phrases that may start at a word with stem ``s`` (longest first)."""
     return [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)]
@@ -491,26 +477,8 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         t for t in ix.content if t not in {ph.topic for ph in ix.names}
     )
     ix.topic_rank = {t: i for i, t in enumerate(ix.topics)}
-    _share_topics(ix)
     ix.fast = None  # made while building (by rewrite), before the names and examples were complete
     return ix
-
-
-def _share_topics(ix: Index) -> None:
-    """One string object per topic id everywhere in the index (and so in its cached copy): the
-    matcher's dictionaries of topics then find a key by identity, without comparing its letters."""
-    canon: dict[str, str] = {}
-    one = lambda t: canon.setdefault(t, t)  # noqa: E731
-    ix.topics = tuple(map(one, ix.topics))
-    ix.topic_rank = {one(t): i for t, i in ix.topic_rank.items()}
-    for ph in (*ix.names, *ix.examples):
-        ph.topic = one(ph.topic)
-    ix.ex_topics_of = list(map(one, ix.ex_topics_of))
-    ix.ex_topics = list(map(one, ix.ex_topics))
-    ix.content = {one(t): bag for t, bag in ix.content.items()}
-    ix.content_by_stem = {s: list(map(one, ts)) for s, ts in ix.content_by_stem.items()}
-    ix.bag_by_stem = {s: tuple(map(one, ts)) for s, ts in ix.bag_by_stem.items()}
-    ix.words.people_topic = one(ix.words.people_topic)
 
 
 def _add_lexicon(ix: Index, lex) -> None:
@@ -599,46 +567,24 @@ def _lang_word(ix: Index, w: str) -> float:
 _SIM_CACHE_MAX = 20000
 
 
-class _Memo(dict):
-    """One per-word (or per-stem) function of an index, memoised: a dictionary whose missing keys
-    are worked out by the function, so a hit is one look-up in C (``memo[w]``, ``memo(w)``, or
-    ``map(memo.__getitem__, words)``) with no list of recent keys to update as an LRU cache has.
-    Emptied when it reaches _SIM_CACHE_MAX entries: memory stays bounded."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key):
-        if len(self) >= _SIM_CACHE_MAX:
-            self.clear()
-        value = self[key] = self.fn(key)
-        return value
-
-    __call__ = dict.__getitem__
-
-
 class _Fast:
-    """The index's per-word and per-stem functions, each memoised (:class:`_Memo`: what a word
-    is, its stem's similar stems and postings, are worked out once per word and then cost a
-    dictionary look-up). Bounded; not pickled."""
+    """The index's per-word and per-stem functions, each memoised by functools.lru_cache (its hits
+    run in C, with no Python call: what a word is, its stem's similar stems and postings, are
+    worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
 
     __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
-                 "word", "piece", "ours", "nweight", "after", "floor", "ex_info")
+                 "word", "piece", "ours", "floor", "ex_info")
 
     def __init__(self, ix: Index):
-        from functools import partial
+        from functools import lru_cache, partial
 
         def memo(fn):
-            return _Memo(partial(fn, ix))
+            return lru_cache(maxsize=_SIM_CACHE_MAX)(partial(fn, ix))
 
         self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
         self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
         self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
-        self.nweight, self.after = memo(_neutral_weight), _Memo(lambda key: _concepts_after(ix, *key))
         self.floor = [NAME_PRUNE * ph.total for ph in ix.names]  # below it a name is not looked at
         self.ex_info = list(zip(ix.ex_total, ix.ex_topics_of))
 
@@ -794,23 +740,8 @@ def _postings_of(ix: Index, s: str):
             if not any(o[0] >= w and o[1] <= tot and (o[0] > w or o[1] < tot or k < j) for k, o in enumerate(lst)):
                 keep.append((topic, w, tot))
         front.extend(keep)
-    # ... each with the most it can score: the question weighs at least this stem (when the stem is
-    # one of its words), so an example scores at most 2 * matched / (total + this stem's weight);
-    # best first, so the matcher stops at the first that cannot matter. The people topic's apart:
-    # the matcher may need its score whatever it is
-    own = min(idf.get(s, 1.0), 1.0) if s in ix.words.neutral else idf.get(s, ix.max_idf * OOV_WEIGHT)
-    people = ix.words.people_topic
-    bounded = sorted(((2.0 * w / (tot + own) * EXAMPLE_WEIGHT, topic, w, tot) for topic, w, tot in front if topic != people),
-                     key=itemgetter(0), reverse=True)
-    bounded = (array("d", [b[0] for b in bounded]), tuple(b[1] for b in bounded),
-               array("d", [b[2] for b in bounded]), array("d", [b[3] for b in bounded]))  # columns (_columns)
-    good = [a for a in alone if a[1]]
-    ok = (tuple(a[3] for a in good), array("d", [a[2] for a in good]), array("d", [a[4] for a in good]),
-          tuple(a[0] for a in good))
-    # (and the keys of the similar stems, names and examples as sets, for the matcher to find what
-    # two stems share)
-    return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), bounded, ok,
-            tuple(e for e in front if e[0] == people), frozenset(m), frozenset(names), frozenset(exs))
+    ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
+    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front), ok
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -839,14 +770,7 @@ def _content_postings_of(ix: Index, s: str):
                 if v > best_t.get(topic, 0.0):
                     best_t[topic] = v
         bag = {topic: w * v for topic, v in best_t.items()}
-    return (qw, content, w, bag, _columns(content), _columns(bag),
-            max(content.values(), default=0.0), max(bag.values(), default=0.0))
-
-
-def _columns(d: dict) -> tuple:
-    """(keys, values) of a {topic: weight} dict, the weights packed in an array: a question reads
-    them one after the other in memory, not from a float object each."""
-    return tuple(d), array("d", d.values())
+    return qw, content, w, bag
 
 
 def _support(ix: Index, topic: str, content_q: list[str], cpost: dict) -> int:
@@ -905,11 +829,6 @@ _EXAMPLES = itemgetter(3)
 _SCORE = itemgetter(1)
 
 
-def _nexts(infos: list[tuple]):
-    """The stem after each word ("" after the last)."""
-    return chain(map(_STEM, infos[1:]), ("",))
-
-
 def _CONCEPT_WORD(tok: str) -> tuple:
     return tok, None, _R_CONTENT, True
 
@@ -951,18 +870,19 @@ _FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4
 def _piece_of(ix: Index, piece: str) -> tuple:
     """The :func:`_word_of` records of the tokens of one whitespace-separated piece of a question
     ("E.4-hez?", "manager,"). Memoised (_Fast)."""
-    return tuple(map(_fast(ix).word.__getitem__, tokens(piece)))
+    return tuple(map(_fast(ix).word, tokens(piece)))
 
 
 def words(ix: Index, text: str) -> list[tuple]:
     """The question's words as :func:`_word_of` sees them (the typo-fixed words are field 4).
     Found piece by piece: whitespace folds to no letter or digit and nothing reorders across it,
     so the pieces' tokens are the text's."""
-    return list(chain.from_iterable(map(_fast(ix).piece.__getitem__, text.split())))
+    return list(chain.from_iterable(map(_fast(ix).piece, text.split())))
 
 
 def fix_typos(ix: Index, toks: list[str]) -> list[str]:
-    return list(map(_fast(ix).typo.__getitem__, toks))
+    typo = _fast(ix).typo
+    return [typo(w) for w in toks]
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
@@ -997,7 +917,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     fast = _fast(ix)
     if codes is None:
         codes = find_codes(text)
-    token = fast.token.__getitem__
+    token = fast.token
     if codes is not _NO_CODES:
         toks = fix_typos(ix, tokens(strip_codes(text)))
         infos = list(map(token, toks))
@@ -1014,23 +934,31 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     if abbr and not abbr.keys().isdisjoint(words):
         # an abbreviation: spelled out and rewritten, then each word looked at
         pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
-    elif True in (starts := list(map(_CONCEPT, infos))) and any(
-            cands := list(map(fast.after.__getitem__, compress(zip(map(_STEM, infos), _nexts(infos)), starts)))):
-        # a concept phrase may start at a word (given the next): the rewrite of :func:`rewrite`
+    elif any(map(_CONCEPT, infos)):
+        # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
+        concepts_at = fast.concepts_at
         stems = list(map(_STEM, infos))
-        at = iter(cands)
-        cands = [next(at) if x else () for x in starts]  # the phrases each word may start
         pairs = []
         i, n = 0, len(infos)
         while i < n:
-            for seq, tok in cands[i]:
-                k = len(seq)
-                if i + k <= n and (k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k]))):
-                    pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
-                    i += k
-                    break
+            x = infos[i]
+            if x[1]:
+                nxt = stems[i + 1] if i + 1 < n else ""
+                for seq, tok in concepts_at(x[0]):
+                    k = len(seq)
+                    if k > 1:  # the second word first, inline: most candidates fail there
+                        a = seq[1]
+                        if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
+                            continue
+                    if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
+                        pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
+                        i += k
+                        break
+                else:
+                    pairs.append(x)
+                    i += 1
             else:
-                pairs.append(infos[i])
+                pairs.append(x)
                 i += 1
     else:
         pairs = infos
@@ -1052,23 +980,25 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     idf = ix.idf
     # what each query stem contributes (its similar stems, and through them names, examples, text
     # and bags), worked out once per stem; a question adds them up
-    posts = list(map(fast.postings.__getitem__, q_all))
-    shared = False  # two query stems are like one indexed stem: each indexed stem counts once
-    best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem), when needed
-    if len(posts) > 1:
-        seen_t: set[str] = set()
+    posts = list(map(fast.postings, q_all))
+    if len(posts) == 1:
+        best_for = posts[0][1]  # indexed stem -> (similarity, query stem)
+        shared = False
+    else:
+        best_for = {}
+        n_sims = 0
         for p in posts:
-            if not seen_t.isdisjoint(p[8]):
-                shared = True
-                break
-            seen_t.update(p[8])
-        if shared:  # ... for the query stem most like it
+            best_for.update(p[1])
+            n_sims += len(p[1])
+        shared = len(best_for) != n_sims  # two query stems are like one indexed stem: keep the better
+        if shared:
+            best_for = {}
             for s, p in zip(q_all, posts):
                 for t, v in p[0].items():
                     cur = best_for.get(t)
                     if cur is None or v > cur[0]:
                         best_for[t] = (v, s)
-    cps = list(map(fast.cpostings.__getitem__, content_q))
+    cps = list(map(fast.cpostings, content_q))
     cpost = dict(zip(content_q, cps))
     qw = dict(zip(content_q, map(_STEM, cps)))  # weight of each content word of the question
     den = sum(qw.values())
@@ -1116,12 +1046,48 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         if len(posts) > 1:
             seen: set[int] = set()
             for p in posts:
-                k = p[9]
+                k = p[2].keys()
                 if not seen.isdisjoint(k):
                     multi.update(seen.intersection(k))
                 seen.update(k)
-        for s, p in zip(q_all, posts):
-            if not p[6][0]:
+        done: set[int] = set()
+        floor = fast.floor
+        for s, p in zip(q_all, posts) if multi else ():
+            one = None
+            for i, ok, recall, topic, weight in p[4]:
+                if multi and i in multi:
+                    if i in done:
+                        continue
+                    done.add(i)
+                    g = 0.0
+                    for pp in posts:
+                        wv = pp[2].get(i)
+                        if wv is not None:
+                            g += wv
+                    if g < floor[i]:
+                        continue
+                    ph = names[i]
+                    got = 0.0
+                    used = set()
+                    for t, wp in zip(ph.stems, ph.weights):
+                        hit = best_for.get(t)
+                        if hit is not None:
+                            got += wp * hit[0]
+                            used.add(hit[1])
+                            if hit[1] in parts:
+                                used.update(parts[hit[1]])
+                    recall = got / ph.total
+                elif ok:
+                    if one is None:
+                        one = {s, *parts[s]} if s in parts else {s}
+                    used = one
+                else:
+                    continue
+                matched.append((topic, recall, weight, used))
+                if recall >= UNION_RECALL:
+                    explained.setdefault(topic, set()).update(used)
+        for s, p in () if multi else zip(q_all, posts):
+            if not p[6]:
                 continue
             # every name this stem hits is its alone: they share what they explain of the question
             one = {s, *parts[s]} if parts and s in parts else {s}
@@ -1133,9 +1099,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             else:
                 c = 1.0
             d = 0.002 * len(one)
-            for topic, recall, weight, i in zip(*p[6]):
-                if i in multi:
-                    continue  # below
+            for recall, topic, weight in p[6]:
                 if recall >= UNION_RECALL:
                     matched.append((topic, recall, weight, one))
                     explained.setdefault(topic, set()).update(one)
@@ -1143,50 +1107,17 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     sc = recall * c * weight + d  # as below, with this stem's precision
                     if sc > scores.get(topic, 0.0):
                         scores[topic] = sc
-        if multi:
-            acc: dict[int, float] = {}
-            for p in posts:
-                got2 = p[2]
-                for i in multi.intersection(p[9]):
-                    acc[i] = acc.get(i, 0.0) + got2[i]
-            for p in posts:
-                best_for.update(p[1])
-            floor = fast.floor
-            for i in sorted(multi):
-                if acc[i] < floor[i]:
-                    continue  # names that cannot reach a useful score are not looked at
-                ph = names[i]
-                got = 0.0
-                used = set()
-                for t, wp in zip(ph.stems, ph.weights):
-                    hit = best_for.get(t)
-                    if hit is not None:
-                        got += wp * hit[0]
-                        used.add(hit[1])
-                        if hit[1] in parts:
-                            used.update(parts[hit[1]])
-                recall = got / ph.total
-                matched.append((ph.topic, recall, ph.weight, used))
-                if recall >= UNION_RECALL:
-                    explained.setdefault(ph.topic, set()).update(used)
-    # a well-matched name covers what every well-matched name of its topic explains (its own words
-    # among them): one precision per topic
-    of_topic: dict[str, float] = {}
     for topic, recall, weight, used in matched:
-        well = recall >= UNION_RECALL
-        c = of_topic.get(topic) if well else None
-        if c is None:
-            if den:
-                hit_w = 0.0
-                for x in explained[topic] if well else used:
-                    hit_w += qw.get(x, 0.0)
-                c = 0.5 + 0.5 * (hit_w / den)
-            else:
-                c = 1.0
-            if well:
-                of_topic[topic] = c
+        covered = used | explained[topic] if recall >= UNION_RECALL else used
+        if den:
+            hit_w = 0.0
+            for x in covered:
+                hit_w += qw.get(x, 0.0)
+            prec = hit_w / den
+        else:
+            prec = 1.0
         # ties go to the name that explains more of the question ("summary matrix" over "summary")
-        sc = recall * c * weight + 0.002 * len(used)
+        sc = recall * (0.5 + 0.5 * prec) * weight + 0.002 * len(used)
         if sc > scores.get(topic, 0.0):
             scores[topic] = sc
 
@@ -1203,68 +1134,43 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     else:
         exs = list(filter(_EXAMPLES, posts))
         if exs:
-            qtot = den + sum(map(fast.nweight.__getitem__, q_set))
+            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
+            # each stem's best examples of each topic (see _postings_of) ...
+            for p in exs:
+                for topic, got, total in p[5]:
+                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
             if len(exs) > 1:
-                # the examples several stems hit, with their weights added up ...
+                # ... and the examples several stems hit, with their weights added up
                 seen_ex: set[int] = set()
                 multi_ex: set[int] = set()
                 for p in exs:
-                    k = p[10]
+                    k = p[3].keys()
                     if not seen_ex.isdisjoint(k):
                         multi_ex.update(seen_ex.intersection(k))
                     seen_ex.update(k)
                 if multi_ex:
                     ex_info = fast.ex_info
-                    sums: dict[int, float] = {}
-                    for p in exs:
-                        got3 = p[3]
-                        for i in multi_ex.intersection(p[10]):
-                            sums[i] = sums.get(i, 0.0) + got3[i]
-                    for i, got in sums.items():
+                    for i in multi_ex:
+                        got = 0.0
+                        for p in exs:
+                            wv = p[3].get(i)
+                            if wv is not None:
+                                got += wv
                         total, topic = ex_info[i]
                         sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
                         if sc > scores.get(topic, 0.0):
                             scores[topic] = sc
-            # ... and each stem's best examples of each topic (see _postings_of), down to the first
-            # that can neither be the best nor come within reach of it (what is not scored stays
-            # below every alternative's floor, which only rises as the question is scored)
-            top = max(scores.values(), default=0.0)
-            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
-            for s, p in zip(q_all, posts):
-                if not p[3]:
-                    continue
-                for topic, got, total in p[7]:
-                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
-                    if sc > scores.get(topic, 0.0):
-                        scores[topic] = sc
-                        if sc > top:
-                            top = sc
-                            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
-                alone_in_q = s in q_set  # a joined compound alone does not weigh in the question
-                for most, topic, got, total in zip(*p[5]):
-                    if most < reach and alone_in_q:
-                        break
-                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
-                    if sc > scores.get(topic, 0.0):
-                        scores[topic] = sc
-                        if sc > top:
-                            top = sc
-                            reach = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
 
-    # content, and the bag below: left out when even their best cannot reach the floor of the
-    # alternatives (which only rises) nor the bar of the people topic (so they could change nothing)
+    # content
     if content_q:
-        top = max(scores.values(), default=0.0)
-        bar = min(max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN), max(top - PEOPLE_MARGIN, PEOPLE_MIN))
-        most = 0.0
-        for c in cps:
-            most += c[6]
-    if content_q and CONTENT_CAP * most / den >= bar:
-        hits = cps[0][1]
-        if len(cps) > 1:
-            hits = dict(hits)
-            for c in cps[1:]:
-                for topic, h in zip(*c[4]):
+        if len(cpost) == 1:
+            hits = cpost[content_q[0]][1]
+        else:
+            hits = {}
+            for c in cpost.values():
+                for topic, h in c[1].items():
                     hits[topic] = hits.get(topic, 0.0) + h
         for topic, h in hits.items():
             sc = CONTENT_CAP * h / den
@@ -1275,19 +1181,10 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     # stands clearly ahead of the next: long questions in the user's own words
     if len(content_q) >= 2:
         wsum = 0.0
-        most = 0.0
-        for c in cps:
-            wsum += c[2]
-            most += c[7]
-        top = max(scores.values(), default=0.0)
-        bar = min(max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN), max(top - PEOPLE_MARGIN, PEOPLE_MIN))
-    if len(content_q) >= 2 and BAG_CAP * (most / wsum) >= bar:
         ev: dict[str, float] = {}
-        for c in cps:
-            if not ev:
-                ev = dict(c[3])
-                continue
-            for topic, e in zip(*c[5]):
+        for c in cpost.values():
+            wsum += c[2]
+            for topic, e in c[3].items():
                 ev[topic] = ev.get(topic, 0.0) + e
         if ev:
             first = max(ev, key=ev.get)  # ties: the first met, as a stable sort gives
