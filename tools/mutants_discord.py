@@ -31,8 +31,8 @@ TESTS = ["tests/test_discord.py", "tests/test_handoff_report.py"]
 # (name, file, the text as it is, the text broken); the text must occur in the file.
 MUTANTS = [
     ("buttons dead after a restart", ADAPTER,
-     "self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton, OnboardButton)",
-     "self.add_dynamic_items(QuizButton, OnboardButton)"),
+     "self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton, OnboardButton, TeachButton)",
+     "self.add_dynamic_items(QuizButton, OnboardButton, TeachButton)"),
     ("votes reversed", ADAPTER,
      "ok = await self.svc.vote(_user(interaction.user), log_id, up)",
      "ok = await self.svc.vote(_user(interaction.user), log_id, not up)"),
@@ -67,8 +67,8 @@ MUTANTS = [
      "lang = await self.lang_for(member, None, guild.preferred_locale)",
      "lang = await self.lang_for(member)"),
     ("masked links reposted clickable to moderators", ADAPTER,
-     "for part in _chunks(_plain(opened.moderator_text)):",
-     "for part in _chunks(_safe(opened.moderator_text)):"),
+     "parts = _chunks(_plain(opened.moderator_text))",
+     "parts = _chunks(_safe(opened.moderator_text))"),
     ("replies ping everyone", ADAPTER,
      "NO_PINGS = discord.AllowedMentions.none()",
      "NO_PINGS = discord.AllowedMentions.all()"),
