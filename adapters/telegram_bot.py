@@ -16,14 +16,16 @@ import sys
 
 from telegram import (
     BotCommand, BotCommandScopeChat, BotCommandScopeDefault, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-    InputTextMessageContent, Update,
+    InputTextMessageContent, ReplyParameters, Update,
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode, PollType
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler,
-    ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, filters,
+    AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, BaseUpdateProcessor, CallbackQueryHandler,
+    CommandHandler, ContextTypes, InlineQueryHandler, MessageHandler, PollAnswerHandler, TypeHandler, filters,
 )
+from telegram.request import HTTPXRequest
+from telegram.helpers import mention_html
 
 from bot.i18n import t
 from bot.quizzes import User
@@ -81,6 +83,31 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return parts
 
 
+def _cut(text: str, offset: int, length: int) -> str:
+    """``text`` without the entity at ``offset``/``length``: Telegram counts both in UTF-16 code
+    units, so an emoji before a mention counts twice."""
+    units = text.encode("utf-16-le")
+    return (units[: 2 * offset] + units[2 * (offset + length):]).decode("utf-16-le").strip()
+
+
+def _target(chat_id) -> tuple[int, int | None]:
+    """A stored chat ("-100500", or "-100500/7" for topic 7 of a forum) as (chat, topic)."""
+    chat, _, thread = str(chat_id).partition("/")
+    return int(chat), (int(thread) if thread.isdigit() else None)
+
+
+def _place(message) -> str:
+    """Where a message was: its chat, and its topic in a forum (replies and notices go there too)."""
+    thread = _thread(message)
+    return f"{message.chat.id}/{thread}" if thread else str(message.chat.id)
+
+
+def _thread(message) -> int | None:
+    if message is not None and getattr(message, "is_topic_message", False) and message.message_thread_id:
+        return message.message_thread_id
+    return None
+
+
 def _user(tg_user) -> User:
     name = " ".join(x for x in (tg_user.first_name, tg_user.last_name) if x) or tg_user.username or str(tg_user.id)
     return User(PLATFORM, str(tg_user.id), name[:64])
@@ -103,6 +130,7 @@ class TelegramAdapter:
         self.svc = service
         self.username: str | None = None  # the bot's @username, known after getMe
         self.bot_id: int | None = None
+        self.link_key = b""  # signs onboarding links; derived from the token at start-up
 
     # -- helpers ----------------------------------------------------------------------------------
     async def _ui_lang(self, tg_user) -> str:
@@ -112,13 +140,21 @@ class TelegramAdapter:
     def _role(self, lang: str) -> str:
         return self.svc.advisor.profile.title.get(lang)
 
-    async def _send(self, bot, chat_id, text_html: str, reply_markup=None, reply_to: int | None = None) -> None:
+    async def _send(self, bot, chat_id, text_html: str, reply_markup=None, reply_to: int | None = None,
+                    thread: int | None = None) -> None:
+        """Send in pieces under the limit; a reply still arrives when its question was deleted first,
+        and ``thread`` keeps it in the forum topic it belongs to."""
+        if isinstance(chat_id, str):
+            chat_id, topic = _target(chat_id)
+            thread = thread or topic
         parts = split_message(text_html)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
+            replying = reply_to if i == 0 else None
             await bot.send_message(
                 chat_id, part, parse_mode=ParseMode.HTML, reply_markup=reply_markup if last else None,
-                reply_to_message_id=reply_to if i == 0 else None, disable_web_page_preview=True,
+                reply_parameters=ReplyParameters(replying, allow_sending_without_reply=True) if replying else None,
+                message_thread_id=thread, disable_web_page_preview=True,
             )
 
     def _answer_markup(self, reply) -> InlineKeyboardMarkup:
@@ -126,7 +162,9 @@ class TelegramAdapter:
         rows = []
         for topic in ans.alternatives[:3]:
             label = self.svc.advisor.topic_label(topic, reply.lang)
-            rows.append([InlineKeyboardButton(f"❓ {label}"[:60], callback_data=f"t:{topic}"[:64])])
+            data = f"t:{reply.lang}:{topic}"
+            if len(data.encode()) <= 64:  # Telegram's limit for callback data: never cut a topic short
+                rows.append([InlineKeyboardButton(f"❓ {label}"[:60], callback_data=data)])
         if reply.log_id is None:  # the answer could not be logged (the database was out of reach)
             return InlineKeyboardMarkup(rows)
         rows.append([
@@ -139,6 +177,27 @@ class TelegramAdapter:
 
     def _deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
+    def _signed(self, community: str) -> str:
+        """``onb_<chat>_<signature>``: an onboarding link only this bot can have made, so a pass
+        cannot be recorded for a community by editing the link."""
+        return f"onb_{community}_{self._signature(community)}"
+
+    def _signature(self, community: str) -> str:
+        import hashlib
+        import hmac
+
+        return hmac.new(self.link_key, f"onb:{community}".encode(), hashlib.sha256).hexdigest()[:16]
+
+    def _onboarding_community(self, payload: str) -> str | None:
+        """The community of a signed ``onb_`` payload, else None."""
+        import hmac
+
+        body = payload[4:]
+        community, _, sig = body.rpartition("_")
+        if not community or not re.fullmatch(r"-?\d{1,20}", community):
+            return None
+        return community if hmac.compare_digest(sig, self._signature(community)) else None
 
     async def _refused(self, update: Update, exc: Limited) -> None:
         """Over the rate (the core said so): the notice once in a while, else silence; a pressed
@@ -156,7 +215,8 @@ class TelegramAdapter:
         elif update.effective_chat is not None and update.effective_message is not None:
             chat = update.effective_chat
             reply_to = update.effective_message.message_id if chat.type != ChatType.PRIVATE else None
-            await self._send(update.get_bot(), chat.id, html.escape(text), reply_to=reply_to)
+            await self._send(update.get_bot(), chat.id, html.escape(text), reply_to=reply_to,
+                             thread=_thread(update.effective_message))
 
     def limited(self, handler):
         """``handler`` with :class:`bot.service.Limited` turned into :meth:`_refused`."""
@@ -174,15 +234,18 @@ class TelegramAdapter:
         tg_user = update.effective_user
         chat = update.effective_chat
         community = DM_COMMUNITY if chat.type == ChatType.PRIVATE else str(chat.id)
-        reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user), chat_id=chat.id)
+        place = chat.id if chat.type == ChatType.PRIVATE else _place(msg)
+        reply = await self.svc.ask(_user(tg_user), community, text, hint=_hint(tg_user), chat_id=place)
         reply_to = msg.message_id if chat.type != ChatType.PRIVATE else None
-        await self._send(update.get_bot(), chat.id, to_html(reply.answer.answer), self._answer_markup(reply), reply_to)
+        await self._send(update.get_bot(), chat.id, to_html(reply.answer.answer), self._answer_markup(reply), reply_to,
+                         thread=_thread(msg))
         if reply.ticket is not None:
-            await self._post_ticket(update.get_bot(), chat.id, reply.ticket)
+            await self._post_ticket(update.get_bot(), str(place), reply.ticket)
 
-    async def _post_ticket(self, bot, asker_chat_id, opened) -> None:
-        """Tell the asker a ticket was opened and post it where the moderators are."""
-        await self._send(bot, asker_chat_id, html.escape(opened.asker_text))
+    async def _post_ticket(self, bot, asker_place, opened) -> None:
+        """Tell the asker a ticket was opened (in the chat and topic they asked in) and post it where
+        the moderators are."""
+        await self._send(bot, str(asker_place), html.escape(opened.asker_text))
         if not opened.place or not opened.moderator_text:
             return  # the moderators have it already
         try:
@@ -192,23 +255,28 @@ class TelegramAdapter:
 
     def _addressed(self, message) -> str | None:
         """In a group: the question if the message mentions or replies to the bot, else None."""
-        text = message.text or ""
+        caption = message.text is None
+        text = (message.caption if caption else message.text) or ""
         rt = message.reply_to_message
         if rt is not None and rt.from_user is not None and rt.from_user.id == self.bot_id:
             return text
         if not self.username:
             return None
         mention = f"@{self.username}".lower()
-        for ent in message.entities or ():
+        parse = message.parse_caption_entity if caption else message.parse_entity
+        for ent in (message.caption_entities if caption else message.entities) or ():
             if ent.type == MessageEntityType.MENTION:
-                if message.parse_entity(ent).lower() == mention:
-                    return (text[: ent.offset] + text[ent.offset + ent.length:]).strip()
+                if parse(ent).lower() == mention:
+                    return _cut(text, ent.offset, ent.length)
             elif ent.type == MessageEntityType.TEXT_MENTION and ent.user and ent.user.id == self.bot_id:
-                return (text[: ent.offset] + text[ent.offset + ent.length:]).strip()
+                return _cut(text, ent.offset, ent.length)
         return None
 
     async def on_private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._answer_question(update, update.effective_message.text or "")
+        msg = update.effective_message
+        text = msg.text if msg.text is not None else msg.caption  # a photo's caption is the question
+        if text and text.strip():
+            await self._answer_question(update, text)
 
     async def on_group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = self._addressed(update.effective_message)
@@ -240,8 +308,10 @@ class TelegramAdapter:
             self.svc.admit(_user(update.effective_user))  # a quiz start is charged by the core
         lang = await self._ui_lang(update.effective_user)
         if chat.type == ChatType.PRIVATE and payload.startswith(("quiz", "onb")):
-            community = payload[4:] if payload.startswith("onb_") else DM_COMMUNITY
-            await self._start_quiz(update, context, lang, onboarding=payload.startswith("onb"), community=community or DM_COMMUNITY)
+            community = self._onboarding_community(payload) if payload.startswith("onb_") else None
+            if payload.startswith("onb_") and community is None:
+                log.info("onboarding link with a wrong signature: a plain quiz instead")
+            await self._start_quiz(update, context, lang, onboarding=community is not None, community=community or DM_COMMUNITY)
             return
         text = html.escape(t("chat.welcome", lang, role=self._role(lang))) + "\n\n" + html.escape(t("chat.choose_lang", lang))
         await self._send(context.bot, chat.id, text, self._lang_markup(lang))
@@ -273,11 +343,13 @@ class TelegramAdapter:
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.svc.admit(_user(update.effective_user))
         lang = await self._ui_lang(update.effective_user)
-        markup = InlineKeyboardMarkup([[
-            InlineKeyboardButton(t("btn.yes_delete", lang), callback_data="f:yes"),
-            InlineKeyboardButton(t("btn.cancel", lang), callback_data="f:no"),
+        uid = update.effective_user.id
+        markup = InlineKeyboardMarkup([[  # bound to the one who asked: nobody else can confirm it
+            InlineKeyboardButton(t("btn.yes_delete", lang), callback_data=f"f:yes:{uid}"),
+            InlineKeyboardButton(t("btn.cancel", lang), callback_data=f"f:no:{uid}"),
         ]])
-        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.forget_confirm", lang)), markup)
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.forget_confirm", lang)), markup,
+                         thread=_thread(update.effective_message))
 
     # -- quizzes ----------------------------------------------------------------------------------
     async def on_quiz(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -367,25 +439,37 @@ class TelegramAdapter:
             log_id, _, up = rest.partition(":")
             ok = log_id.isdigit() and await self.svc.vote(user, int(log_id), up == "1")
             await q.answer(t("chat.vote_thanks" if ok else "chat.vote_gone", lang))
-        elif kind == "t":  # did you mean
+        elif kind == "t":  # did you mean: "t:<the question's language>:<topic>" (older buttons: "t:<topic>")
+            qlang, sep, topic = rest.partition(":")
+            if qlang in ("en", "hu") and sep:
+                lang, rest = qlang, topic
             chat = q.message.chat if q.message else None
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
-            reply = await self.svc.answer_topic(user, community, rest, lang, chat_id=chat_id)
+            place = chat_id if chat is None or chat.type == ChatType.PRIVATE else _place(q.message)
+            reply = await self.svc.answer_topic(user, community, rest, lang, chat_id=place)
             await q.answer()
-            await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply))
+            await self._send(context.bot, chat_id, to_html(reply.answer.answer), self._answer_markup(reply),
+                             thread=_thread(q.message))
         elif kind == "h":  # ask a moderator
             chat = q.message.chat if q.message else None
             community = DM_COMMUNITY if chat is None or chat.type == ChatType.PRIVATE else str(chat.id)
-            opened = await self.svc.escalate(user, community, int(rest), chat_id) if rest.isdigit() else None
+            place = chat_id if chat is None or chat.type == ChatType.PRIVATE else _place(q.message)
+            opened = await self.svc.escalate(user, community, int(rest), place) if rest.isdigit() else None
             await q.answer()
             if opened is not None:
-                await self._post_ticket(context.bot, chat_id, opened)
+                await self._post_ticket(context.bot, str(place), opened)
         elif kind == "l":  # language choice
             text = await self.svc.set_lang(user, rest)
             await q.answer(text)
             await self._send(context.bot, chat_id, html.escape(text))
-        elif kind == "f":  # forget, confirmed or not
-            text = await self.svc.forget(user, lang) if rest == "yes" else t("chat.forget_cancelled", lang)
+        elif kind == "f":  # forget, confirmed or not, by the one who asked (older buttons: private chats only)
+            choice, _, owner = rest.partition(":")
+            private = q.message is not None and q.message.chat.type == ChatType.PRIVATE
+            if owner != str(tg_user.id) and not (not owner and private):
+                self.svc.admit(user, "vote")  # a refusal still costs the presser a little
+                await q.answer(t("chat.forget_not_yours", lang), show_alert=True)
+                return
+            text = await self.svc.forget(user, lang) if choice == "yes" else t("chat.forget_cancelled", lang)
             await q.answer()
             if q.message is not None:
                 await q.edit_message_text(html.escape(text), parse_mode=ParseMode.HTML)
@@ -417,8 +501,13 @@ class TelegramAdapter:
         out = await self.svc.handoff.reply(moderator, int(args[0].lstrip("#")), text, lang)
         if out.ok:
             tk = out.ticket
+            target = str(tk.chat_id or tk.user_id)
+            text = html.escape(out.deliver)
+            if _target(target)[0] < 0:  # a group (or a topic of one): address the asker by name
+                names = await self.svc.storage.display_names(PLATFORM, [tk.user_id])
+                text = f"{mention_html(int(tk.user_id), names.get(tk.user_id) or tk.user_id)}\n{text}"
             try:
-                await self._send(context.bot, int(tk.chat_id or tk.user_id), html.escape(out.deliver))
+                await self._send(context.bot, target, text)
                 ok = True
             except TelegramError as exc:
                 log.warning("ticket #%s: answer not delivered: %s", tk.id, type(exc).__name__)
@@ -440,7 +529,12 @@ class TelegramAdapter:
     async def on_tickets(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.svc.admit(_user(update.effective_user))  # moderators are not limited; others are answered "no"
         lang = await self._ui_lang(update.effective_user)
-        out = await self.svc.handoff.list_open(_user(update.effective_user), lang)
+        moderator = _user(update.effective_user)
+        names = None
+        if self.svc.handoff.is_moderator(PLATFORM, moderator.user_id):
+            open_tickets = await self.svc.storage.tickets("open", PLATFORM)
+            names = await self.svc.storage.display_names(PLATFORM, [tk.user_id for tk in open_tickets])
+        out = await self.svc.handoff.list_open(moderator, lang, names=names)
         await self._send(context.bot, update.effective_chat.id, html.escape(out.text))
 
     async def on_report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -462,17 +556,21 @@ class TelegramAdapter:
             if member.is_bot:
                 continue
             lang = _hint(member) or "en"
-            link = self._deep_link(f"onb_{chat.id}")
+            if await self.svc.storage.has_passed(PLATFORM, str(chat.id), str(member.id)):
+                text = t("chat.group_welcome_back", lang, name=member.first_name or "")  # no quiz a second time
+                await self._send(context.bot, chat.id, html.escape(text), thread=_thread(msg))
+                continue
+            link = self._deep_link(self._signed(str(chat.id)))
             text = t("chat.group_welcome", lang, name=member.first_name or "", role=self._role(lang))
             markup = InlineKeyboardMarkup([[InlineKeyboardButton(t("btn.start_quiz", lang), url=link)]]) if link else None
-            await self._send(context.bot, chat.id, html.escape(text), markup)
+            await self._send(context.bot, chat.id, html.escape(text), markup, thread=_thread(msg))
 
     # -- inline mode ------------------------------------------------------------------------------
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         iq = update.inline_query
         query = (iq.query or "").strip()
         if not query:
-            await iq.answer([], cache_time=60)
+            await iq.answer([], cache_time=60, is_personal=True)
             return
         advisor = self.svc.advisor
         ans = advisor.ask(query, hint=_hint(iq.from_user))  # not logged: inline queries come per keystroke
@@ -491,7 +589,19 @@ class TelegramAdapter:
                 id="none", title=t("chat.inline_hint", ans.lang, role=self._role(ans.lang))[:100],
                 description=ans.answer[:120], input_message_content=InputTextMessageContent(html.escape(ans.answer), parse_mode=ParseMode.HTML),
             ))
-        await iq.answer(results, cache_time=300)
+        # the language of the results follows the asker's client: never cached for other people
+        await iq.answer(results, cache_time=300, is_personal=True)
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not have, in a private chat: say so and list the ones it has (in a
+        group it may be another bot's)."""
+        self.svc.admit(_user(update.effective_user))
+        lang = await self._ui_lang(update.effective_user)
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.unknown_command", lang)))
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Edits are not new questions: a typo fixed after the answer would be answered twice."""
+        raise ApplicationHandlerStop
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
@@ -507,6 +617,7 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
         app.bot_data["retention"] = asyncio.get_running_loop().create_task(service.maintain())
         me = await app.bot.get_me()
         adapter.username, adapter.bot_id = me.username, me.id
+        adapter.link_key = _link_key(app.bot.token)
         place = service.handoff.place(PLATFORM)
         for lang, code in (("en", None), ("hu", "hu")):
             cmds = [BotCommand(c, t(f"cmd.{c}", lang)) for c in COMMANDS]
@@ -525,19 +636,25 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
             await asyncio.gather(task, return_exceptions=True)  # ended before the storage closes
         await service.storage.close()
 
+    updates_request = UpdatesRequest(connection_pool_size=1)
+    processor = PerChatProcessor(concurrency)
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or DEFAULT_BASE_URL)
-        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate or _max_rate(), max_retries=max_retries,
-                                     group_max_rate=20 if not max_rate else max(20, max_rate)))
-        .concurrent_updates(concurrency)
+        .rate_limiter(PerChatRateLimiter(overall_max_rate=max_rate or _max_rate(), max_retries=max_retries,
+                                         group_max_rate=20 if not max_rate else max(20, max_rate)))
+        .concurrent_updates(processor)
+        .get_updates_request(updates_request)
         .connection_pool_size(concurrency + 4)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data["adapter"] = adapter
+    app.bot_data["updates_request"] = updates_request
+    # edits first, in a group of their own: ignored, whatever handler would match the new text
+    app.add_handler(_EditsIgnored(adapter.on_edited), group=-1)
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     app.add_handler(CommandHandler("start", adapter.limited(adapter.on_start)))
     app.add_handler(CommandHandler("help", adapter.limited(adapter.on_help)))
@@ -551,13 +668,228 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     app.add_handler(CommandHandler("tickets", adapter.limited(adapter.on_tickets)))
     app.add_handler(CommandHandler("report", adapter.limited(adapter.on_report)))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, adapter.on_new_members))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, adapter.limited(adapter.on_private_text)))
-    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND, adapter.limited(adapter.on_group_text)))
+    text = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    app.add_handler(MessageHandler(private & text, adapter.limited(adapter.on_private_text)))
+    app.add_handler(MessageHandler(groups & text, adapter.limited(adapter.on_group_text)))
+    app.add_handler(MessageHandler(private & filters.COMMAND, adapter.limited(adapter.on_unknown_command)))
     app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_callback)))
     app.add_handler(PollAnswerHandler(adapter.limited(adapter.on_poll_answer)))
     app.add_handler(InlineQueryHandler(adapter.on_inline))
     app.add_error_handler(adapter.on_error)
     return app
+
+
+# -- transport: flood waits per chat, updates one chat at a time, getUpdates that never stalls ------
+class PerChatRateLimiter(AIORateLimiter):
+    """PTB's :class:`AIORateLimiter` (overall and per-group rates, retries after a 429), except that
+    a 429 for one chat holds only that chat: the stock one stops *every* request until the wait is
+    over, so one group's 8-second flood wait delayed every direct message by 8 seconds. Requests
+    without a chat (answering a button, an inline query) keep the stock behaviour."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._held: dict[str, float] = {}  # chat -> loop time until which Telegram asked us to wait
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        chat_id = data.get("chat_id")
+        if chat_id is None:
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        key = str(chat_id)
+        try:
+            group = int(chat_id) if int(chat_id) < 0 else False
+        except (TypeError, ValueError):
+            group = key  # @channelusername
+        loop = asyncio.get_running_loop()
+        max_retries = rate_limit_args or self._max_retries
+        for attempt in range(max_retries + 1):
+            wait = self._held.get(key, 0.0) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                return await self._run_request(chat=True, group=group, allow_paid_broadcast=bool(data.get("allow_paid_broadcast")),
+                                               callback=callback, args=args, kwargs=kwargs)
+            except RetryAfter as exc:
+                if attempt == max_retries:
+                    log.warning("chat %s: flood control still on after %d retries: message dropped", key, max_retries)
+                    raise
+                until = loop.time() + _seconds(exc) + 0.1
+                self._held[key] = max(self._held.get(key, 0.0), until)
+                log.info("chat %s: flood control, waiting %.1f s (other chats go on)", key, until - loop.time())
+            finally:
+                if len(self._held) > 1024:
+                    now = loop.time()
+                    self._held = {k: v for k, v in self._held.items() if v > now}
+        return None  # pragma: no cover - the loop returns or raises
+
+
+def _seconds(exc: RetryAfter) -> float:
+    ra = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22 (the public attribute warns)
+    return ra.total_seconds() if hasattr(ra, "total_seconds") else float(ra or 1)
+
+
+class PerChatProcessor(BaseUpdateProcessor):
+    """Updates of one chat one after the other (in order), up to ``concurrency`` chats at once.
+
+    PTB's own processor takes a slot per update before anything else, so a group whose replies wait
+    out a flood limit could take all of them and leave direct messages queued behind it. Here an
+    update first waits for its chat's turn, without a slot, and a chat holds at most one."""
+
+    def __init__(self, concurrency: int, on_done=None):
+        super().__init__(2 ** 16)  # the real bound is the semaphore below
+        self.concurrency = concurrency
+        self.on_done = on_done  # called with each update once it was handled
+        self._slots: asyncio.Semaphore | None = None
+        self._chats: dict[object, list] = {}  # key -> [lock, users]
+
+    async def initialize(self) -> None:
+        self._slots = asyncio.Semaphore(self.concurrency)
+
+    async def shutdown(self) -> None:
+        pass
+
+    @staticmethod
+    def key(update) -> object:
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+            if update.effective_user is not None:  # poll answers, inline queries: the user's own chat
+                return update.effective_user.id
+        return None
+
+    async def do_process_update(self, update, coroutine) -> None:
+        if self._slots is None:
+            await self.initialize()
+        key = self.key(update)
+        entry = self._chats.setdefault(key, [asyncio.Lock(), 0]) if key is not None else None
+        if entry is not None:
+            entry[1] += 1
+        try:
+            if entry is None:
+                async with self._slots:
+                    await coroutine
+            else:
+                async with entry[0], self._slots:
+                    await coroutine
+        finally:
+            if entry is not None:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._chats.pop(key, None)
+            if self.on_done is not None:
+                await self.on_done(update)
+
+
+class TokenRefused(NetworkError):
+    """getUpdates answered 401: the token was revoked (or is being replaced). Polling goes on with
+    growing pauses and starts working again once the token is valid again."""
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The request object used only for ``getUpdates``.
+
+    * An update python-telegram-bot cannot parse (e.g. a field shaped by an older self-hosted Bot API
+      server) is replaced by an empty one with the same id: it is logged once and skipped, and the
+      offset moves past it. Without this PTB fails the whole batch and fetches it again, thousands of
+      times a second, for ever.
+    * A 401 is turned into :class:`TokenRefused`, a network error: PTB's polling loop ends for good on
+      an invalid token and would leave the process running but deaf.
+    * ``journal`` (if set) records the raw updates before they are returned, that is before the next
+      ``getUpdates`` confirms them to Telegram.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.journal = None
+        self.refused = False
+        self.closing = False
+
+    async def post(self, url, request_data=None, *args, **kwargs):
+        if self.closing and self.refused:
+            return []  # the last getUpdates on the way out: nothing can be confirmed with a refused token
+        try:
+            result = await super().post(url, request_data, *args, **kwargs)
+        except InvalidToken as exc:
+            if not self.refused:
+                log.error("Telegram refuses the token (401) while polling: retrying with pauses up to 30 s "
+                          "until it is valid again (was it revoked in @BotFather?)")
+            self.refused = True
+            raise TokenRefused("the token was refused") from exc
+        if self.refused:
+            log.warning("Telegram accepts the token again: polling resumed")
+            self.refused = False
+        if isinstance(result, list):
+            result = [_parseable(u) for u in result]
+            if result and self.journal is not None:
+                await self.journal(result)
+        return result
+
+
+def _parseable(raw):
+    """``raw`` if python-telegram-bot can parse it (after filling in what older Bot API servers leave
+    out), else an empty update with its id (logged)."""
+    try:
+        Update.de_json(raw, None)
+        return raw
+    except Exception as exc:  # noqa: BLE001 - whatever the library raises, the update is skipped
+        repaired = _repaired(raw)
+        if repaired is not None:
+            try:
+                Update.de_json(repaired, None)
+                return repaired
+            except Exception:  # noqa: BLE001
+                pass
+        uid = raw.get("update_id") if isinstance(raw, dict) else None
+        kinds = sorted(k for k in raw if k != "update_id") if isinstance(raw, dict) else []
+        log.error("update %s (%s) cannot be parsed and is skipped: %s", uid, ", ".join(kinds) or "?", _short(exc))
+        return {"update_id": uid} if isinstance(uid, int) else {"update_id": 0}
+
+
+def _repaired(raw):
+    """Fields Bot API 9.6+ added that a self-hosted server of an older version does not send (PTB
+    22.8 requires them): a poll answer's option_persistent_ids, a poll's options' persistent_id,
+    allows_revoting and members_only. None if there is nothing to fill in."""
+    import copy
+
+    if not isinstance(raw, dict):
+        return None
+    out, changed = copy.deepcopy(raw), False
+    pa = out.get("poll_answer")
+    if isinstance(pa, dict) and "option_persistent_ids" not in pa and isinstance(pa.get("option_ids"), list):
+        pa["option_persistent_ids"] = [str(i) for i in pa["option_ids"]]
+        changed = True
+    poll = out.get("poll")
+    if isinstance(poll, dict):
+        for field in ("allows_revoting", "members_only"):
+            if field not in poll:
+                poll[field], changed = False, True
+        for i, opt in enumerate(poll.get("options") or ()):
+            if isinstance(opt, dict) and "persistent_id" not in opt:
+                opt["persistent_id"], changed = str(i), True
+    return out if changed else None
+
+
+class _EditsIgnored(TypeHandler):
+    """Matches an edited message or channel post (and nothing else)."""
+
+    def __init__(self, callback):
+        super().__init__(Update, callback)
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and (update.edited_message is not None or update.edited_channel_post is not None
+                                               or update.edited_business_message is not None)
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """One line per failed getUpdates (PTB's default logs a traceback each time); a refused token is
+    logged once by :class:`UpdatesRequest`."""
+    if not isinstance(exc, TokenRefused):
+        log.warning("getUpdates failed, retrying: %s", _short(exc))
+
+
+def _link_key(token: str) -> bytes:
+    import hashlib
+
+    return hashlib.sha256(b"role-advisor onboarding link:" + token.encode()).digest()
 
 
 def _max_rate() -> float:
@@ -616,7 +948,7 @@ async def _serve(app: Application, args, secret: str) -> None:
             await app.updater.start_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
                                             webhook_url=args.webhook, secret_token=secret, allowed_updates=Update.ALL_TYPES)
         else:
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, error_callback=_polling_error)
         await app.start()
 
     starting = asyncio.create_task(start())
@@ -633,12 +965,26 @@ async def _serve(app: Application, args, secret: str) -> None:
         log.info("stopping (signal received)")
     finally:
         stopping.cancel()
-        if app.updater and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.post_shutdown(app)
-        await app.shutdown()
+        # every step is tried even if one before it failed: the storage must close, or its thread
+        # keeps the process alive after a SIGTERM
+        request = app.bot_data.get("updates_request")
+        if request is not None:
+            request.closing = True
+        for step, needed in (("updater", lambda: app.updater and app.updater.running), ("application", lambda: app.running),
+                             ("storage", lambda: True), ("connections", lambda: True)):
+            try:
+                if not needed():
+                    continue
+                if step == "updater":
+                    await app.updater.stop()
+                elif step == "application":
+                    await app.stop()
+                elif step == "storage":
+                    await app.post_shutdown(app)
+                else:
+                    await app.shutdown()
+            except Exception as exc:  # noqa: BLE001 - logged in one line, the next step still runs
+                log.warning("while stopping (%s): %s", step, _short(exc))
 
 
 def main(args) -> int:

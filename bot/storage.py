@@ -497,6 +497,16 @@ class BaseStorage:
         rows = await self._all(sql + " ORDER BY created_at ASC LIMIT ?", (*args, int(limit)))
         return [Ticket(*r) for r in rows]
 
+    async def display_names(self, platform: str, user_ids) -> dict[str, str]:
+        """The names the users were last seen with (for moderators' lists), by user id."""
+        ids = sorted({str(u) for u in user_ids})[:200]
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._all(f"SELECT user_id, display_name FROM users WHERE platform = ? AND user_id IN ({marks})",
+                               (platform, *ids))
+        return {r[0]: r[1] for r in rows if r[1]}
+
     async def answer_ticket(self, ticket_id: int, moderator_id: str, text: str, now: float) -> bool:
         (n,) = await self._write([(
             "UPDATE tickets SET status = 'answered', answer = ?, moderator_id = ?, answered_at = ? "

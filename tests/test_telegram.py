@@ -1,6 +1,7 @@
 """The real python-telegram-bot Application, end to end against a stand-in Bot API on 127.0.0.1."""
 import asyncio
 import os
+import re
 import subprocess
 
 import pytest
@@ -102,7 +103,7 @@ async def test_html_is_escaped_everywhere(tg):
     welcome = await tg.stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
     assert "&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;script&gt;" in welcome[0]["text"] and "<script>" not in welcome[0]["text"]
     button = welcome[0]["reply_markup"]["inline_keyboard"][0][0]
-    assert button["url"] == "https://t.me/advisor_bot?start=onb_-100777"
+    assert re.fullmatch(r"https://t\.me/advisor_bot\?start=onb_-100777_[0-9a-f]{16}", button["url"])
     tg.stub.message(private_chat(21), evil, "<i>what</i> are the <b>KPIs</b>?")
     ans = await tg.stub.wait_for(lambda s: s.sent(chat_id=21))
     assert ans[0]["text"].startswith("<b>") and "<i>" not in ans[0]["text"]
@@ -140,23 +141,36 @@ async def test_group_quiz_goes_to_private_chat(tg):
 
 
 async def test_onboarding_deep_link_records_the_community(tg, advisor):
-    tg.stub.command(private_chat(11), ANN, "/start onb_-100777")
+    g = group_chat(-100777)
+    tg.stub.push(message={"message_id": 1, "date": 0, "chat": g, "from": ANN, "new_chat_members": [ANN]})
+    welcome = await tg.stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
+    payload = welcome[0]["reply_markup"]["inline_keyboard"][0][0]["url"].split("start=")[1]
+    tg.stub.command(private_chat(11), ANN, f"/start {payload}")
     await tg.stub.wait_for(lambda s: s.sent("sendPoll"))
     sess = await tg.storage.active_session("telegram", "11")
     assert sess.onboarding and sess.community == "-100777"
+
+
+@pytest.mark.parametrize("payload", ["onb_-100777", "onb_-100888_0123456789abcdef", "onb_-100888_"])
+async def test_an_unsigned_or_edited_onboarding_link_records_no_community(tg, payload):
+    """`/start onb_<chat>` recorded a pass for any community its sender typed in."""
+    tg.stub.command(private_chat(11), ANN, f"/start {payload}")
+    await tg.stub.wait_for(lambda s: s.sent("sendPoll"))
+    sess = await tg.storage.active_session("telegram", "11")
+    assert not sess.onboarding and sess.community == "dm"
 
 
 async def test_vote_and_did_you_mean_buttons(tg):
     tg.stub.message(private_chat(11), ANN, "Which competences need B11 and M01?")
     ans = await tg.stub.wait_for(lambda s: s.sent(chat_id=11))
     data = [b["callback_data"] for row in ans[0]["reply_markup"]["inline_keyboard"] for b in row]
-    assert "t:skill:M01" in data
+    assert "t:en:skill:M01" in data
     vote = next(d for d in data if d.startswith("v:") and d.endswith(":0"))
     tg.stub.callback(ANN, vote)
     await tg.stub.wait_for(lambda s: s.sent("answerCallbackQuery"))
     log_id = int(vote.split(":")[1])
     assert await tg.storage.votes_for(log_id) == (0, 1)
-    tg.stub.callback(ANN, "t:skill:M01")
+    tg.stub.callback(ANN, "t:en:skill:M01")
     more = await tg.stub.wait_for(lambda s: len(s.sent(chat_id=11)) >= 2 and s.sent(chat_id=11))
     assert "M01" in more[1]["text"] and "E.2" in more[1]["text"]
 

@@ -1,0 +1,245 @@
+"""The real `role-advisor telegram` process (its main(), logging and signal handling) against the
+stand-in Bot API (tests/telegram_stub.py), which answers Telegram's real errors. One test per thing a
+busy group hit (issue 14): mentions after emoji, the question's language on buttons, edits, deleted
+questions, one chat's flood wait, someone else's /forget, forum topics, an update the library cannot
+parse, a token revoked and restored, and updates acknowledged before a crash. Every address is
+127.0.0.1."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+pytest.importorskip("telegram", reason="the telegram extra is part of the dev install")
+
+from conftest import cli_cmd  # noqa: E402
+from telegram_stub import BOT, ThreadedStub, group_chat, private_chat, user  # noqa: E402
+
+TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQr"
+MOD_CHAT = -100999
+MODERATOR = user(77, "Mona", "en")
+LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+: ")
+
+
+def _env(stub, tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DISCORD_", "ROLE_ADVISOR_DATABASE"))}
+    env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=stub.api.base_url, ROLE_ADVISOR_DATA_DIR=str(tmp_path),
+               TELEGRAM_MODERATOR_CHAT=str(MOD_CHAT), TELEGRAM_MODERATORS="77", NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
+    env.update(extra)
+    return env
+
+
+class Bot:
+    """One `role-advisor telegram` process; its stderr goes to a file (read with :meth:`log`)."""
+
+    def __init__(self, stub, tmp_path, **env):
+        self.stub = stub
+        self.err_path = tmp_path / f"stderr-{time.monotonic_ns()}.log"
+        self._err = open(self.err_path, "w")
+        self.p = subprocess.Popen(cli_cmd() + ["telegram"], env=_env(stub, tmp_path, **env), stdout=subprocess.PIPE,
+                                  stderr=self._err, text=True)
+        stub.wait_for(lambda s: len(s.sent("setMyCommands")) >= 4 and s.offsets, timeout=60)
+
+    def log(self) -> str:
+        return self.err_path.read_text()
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 10.0) -> tuple[int, float]:
+        sent = time.monotonic()
+        self.p.send_signal(sig)
+        try:
+            self.p.wait(timeout)
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait()
+            self._err.close()
+        return self.p.returncode, time.monotonic() - sent
+
+
+@pytest.fixture
+def stub():
+    s = ThreadedStub(token=TOKEN)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def bot(stub, tmp_path):
+    b = Bot(stub, tmp_path)
+    yield b
+    if b.p.poll() is None:
+        code, took = b.stop()
+        assert code == 0 and took < 5, (code, took, b.log())
+    log = b.log()
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "Traceback" not in log, log
+    assert all(LINE.match(line) for line in log.splitlines() if line.strip()), log
+
+
+def _mention(text: str) -> list[dict]:
+    """A mention entity of the bot in ``text``, its offset and length in UTF-16 code units as Telegram sends them."""
+    at = f"@{BOT['username']}"
+    start = text.index(at)
+    return [{"type": "mention", "offset": len(text[:start].encode("utf-16-le")) // 2, "length": len(at)}]
+
+
+def _texts(api, chat_id) -> list[str]:
+    return [m["text"] for m in api.sent(chat_id=chat_id)]
+
+
+# -- 1. an emoji before the mention -------------------------------------------------------------------
+def test_an_emoji_before_the_mention_leaves_the_question_whole(stub, bot):
+    g = group_chat(-100601)
+    text = f"🙏🙏🙏🙏🙏🙏 @{BOT['username']} what are the KPIs?"
+    stub.call(stub.api.message, g, user(601, "Ann"), text, entities=_mention(text))
+    got = stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
+    assert "Customer satisfaction" in got[0]["text"], got[0]["text"]
+
+
+# -- 2. the question's language on "did you mean" -------------------------------------------------------
+def test_did_you_mean_answers_in_the_questions_language_not_the_clients(stub, bot):
+    ann = user(602, "Ann", "en")  # an English client asking in Hungarian
+    stub.call(stub.api.message, private_chat(602), ann, "Mely kompetenciákhoz kell a B11 és az M01?")
+    first = stub.wait_for(lambda s: s.sent(chat_id=602))[0]
+    data = [b["callback_data"] for row in first["reply_markup"]["inline_keyboard"] for b in row if b.get("callback_data", "").startswith("t:")]
+    assert data == ["t:hu:skill:M01"]
+    stub.call(stub.api.callback, ann, data[0])
+    second = stub.wait_for(lambda s: len(s.sent(chat_id=602)) >= 2 and s.sent(chat_id=602))[1]
+    assert "M01" in second["text"] and "kompetenci" in second["text"].lower(), second["text"]
+    assert "competence" not in second["text"].lower()
+
+
+# -- 3. edits ----------------------------------------------------------------------------------------
+def test_an_edited_question_is_not_answered_again(stub, bot):
+    g = group_chat(-100603)
+    text = f"@{BOT['username']} what are the KPIs"
+    stub.call(stub.api.message, private_chat(603), user(603), "What are the KPIs")
+    stub.call(stub.api.message, g, user(603), text, entities=_mention(text))
+    stub.wait_for(lambda s: s.sent(chat_id=603) and s.sent(chat_id=g["id"]))
+    for chat in (private_chat(603), g):
+        edited = {"message_id": 5, "date": 0, "edit_date": 1, "chat": chat, "from": user(603), "text": text + "?",
+                  "entities": _mention(text)}
+        stub.call(stub.api.push, edited_message=edited)
+    stub.settle()
+    assert len(stub.api.sent(chat_id=603)) == 1 and len(stub.api.sent(chat_id=g["id"])) == 1
+
+
+# -- 4. a deleted question ---------------------------------------------------------------------------
+def test_the_answer_arrives_when_the_question_was_deleted_first(stub, bot):
+    g = group_chat(-100604)
+    text = f"@{BOT['username']} what is the mission?"
+
+    def ask_then_delete():
+        stub.api.message(g, user(604), text, entities=_mention(text))
+        stub.api.deleted.add(stub.api.pending[-1]["message"]["message_id"])
+
+    stub.call(ask_then_delete)
+    got = stub.wait_for(lambda s: [p for m, p in s.delivered if str(p.get("chat_id")) == str(g["id"])])
+    assert "Mission" in got[0]["text"] and got[0]["reply_parameters"]["allow_sending_without_reply"] is True
+    assert not [e for e in stub.api.errors if e[1] == 400]
+
+
+# -- 5. one chat's flood wait ------------------------------------------------------------------------
+def test_a_group_in_flood_wait_does_not_delay_a_direct_message(stub, bot):
+    g = group_chat(-100605)
+    stub.call(stub.api.hold_chat, g["id"], 8)
+    for i in range(20):  # more questions than the bot handles at once
+        text = f"@{BOT['username']} what are the KPIs? {i}"
+        stub.call(stub.api.message, g, user(6050 + i), text, entities=_mention(text))
+    stub.wait_for(lambda s: any(m == "429" for m, _ in s.calls))
+    asked = time.monotonic()
+    stub.call(stub.api.message, private_chat(606), user(606), "What is the mission?")
+    stub.wait_for(lambda s: [p for m, p in s.delivered if str(p.get("chat_id")) == "606"], timeout=30)
+    took = time.monotonic() - asked
+    assert took < 4.0, took  # near-immediate, not after the group's 8 s
+    group = stub.wait_for(lambda s: [p for m, p in s.delivered if str(p.get("chat_id")) == str(g["id"])], timeout=60)
+    assert group  # the group is answered once its wait is over
+
+
+# -- 6. someone else's /forget -------------------------------------------------------------------------
+def test_only_the_requester_can_confirm_forget_in_a_group(stub, bot, tmp_path):
+    g = group_chat(-100606)
+    ann, eve = user(6061, "Ann"), user(6062, "Eve")
+    stub.call(stub.api.message, private_chat(6061), ann, "What are the KPIs?")  # Ann has a logged question
+    stub.wait_for(lambda s: s.sent(chat_id=6061))
+    stub.call(stub.api.command, g, ann, "/forget")
+    prompt = stub.wait_for(lambda s: s.sent(chat_id=g["id"]))[0]
+    yes = prompt["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert yes == "f:yes:6061"
+    stub.call(stub.api.callback, eve, yes, chat=g)
+    refusal = stub.wait_for(lambda s: s.sent("answerCallbackQuery"))[0]
+    assert "/forget" in refusal["text"] and refusal["show_alert"] is True
+    assert stub.api.sent("editMessageText") == []
+    stub.call(stub.api.callback, ann, yes, chat=g)
+    done = stub.wait_for(lambda s: s.sent("editMessageText"))[0]
+    assert "Deleted" in done["text"] or "deleted" in done["text"], done["text"]
+
+
+# -- 7. forum topics -----------------------------------------------------------------------------------
+def test_forum_topics_keep_replies_notices_and_moderator_answers_in_the_topic(stub, bot):
+    forum = {"id": -100607, "type": "supergroup", "title": "Forum", "is_forum": True}
+    ann = user(607, "Ann", "en", last_name="Smith")
+    topic = {"message_thread_id": 7, "is_topic_message": True}
+    text = f"@{BOT['username']} what are the KPIs?"
+    stub.call(stub.api.message, forum, ann, text, entities=_mention(text), **topic)
+    answer = stub.wait_for(lambda s: s.sent(chat_id=forum["id"]))[0]
+    assert answer["message_thread_id"] == 7
+    handoff = [b["callback_data"] for row in answer["reply_markup"]["inline_keyboard"] for b in row
+               if b.get("callback_data", "").startswith("h:")][0]
+    stub.call(stub.api.callback, ann, handoff, chat=forum, **topic)
+    notice = stub.wait_for(lambda s: len(s.sent(chat_id=forum["id"])) >= 2 and s.sent(chat_id=forum["id"]))[1]
+    assert notice["message_thread_id"] == 7 and "#" in notice["text"]
+    ticket = re.search(r"#(\d+)", notice["text"]).group(1)
+    stub.call(stub.api.command, group_chat(MOD_CHAT, "Mods"), MODERATOR, "/tickets")
+    listing = stub.wait_for(lambda s: [m for m in s.sent(chat_id=MOD_CHAT) if "Open tickets" in m["text"]])[0]
+    assert "Ann Smith" in listing["text"] and " 607 " not in listing["text"]
+    stub.call(stub.api.command, group_chat(MOD_CHAT, "Mods"), MODERATOR, f"/reply {ticket} Look at the KPI list.")
+    delivered = stub.wait_for(lambda s: len(s.sent(chat_id=forum["id"])) >= 3 and s.sent(chat_id=forum["id"]))[2]
+    assert delivered["message_thread_id"] == 7
+    assert '<a href="tg://user?id=607">Ann Smith</a>' in delivered["text"] and "Look at the KPI list." in delivered["text"]
+
+
+# -- 8. an update the library cannot parse ---------------------------------------------------------------
+def test_an_unparseable_update_is_skipped_and_logged_once(stub, bot):
+    stub.call(stub.api.push, message={"message_id": 1, "date": 0, "chat": "not a chat", "from": user(608)})
+    stub.call(stub.api.message, private_chat(608), user(608), "What is the mission?")
+    stub.wait_for(lambda s: s.sent(chat_id=608))
+    time.sleep(1.0)
+    log = bot.log()
+    assert log.count("cannot be parsed") == 1, log
+    assert len(log) < 20_000
+    assert len(stub.api.offsets) < 50  # not thousands of getUpdates for the same batch
+
+
+def test_a_poll_answer_from_an_older_bot_api_server_still_counts(stub, bot):
+    """Servers before Bot API 9.6 send no option_persistent_ids: PTB 22.8 cannot parse the answer."""
+    ann = user(609, "Ann")
+    stub.call(stub.api.command, private_chat(609), ann, "/quiz")
+    poll = stub.wait_for(lambda s: s.sent("sendPoll", chat_id=609))[0]
+    stub.call(stub.api.push, poll_answer={"poll_id": "1", "user": ann, "option_ids": [poll["correct_option_ids"][0]]})
+    stub.wait_for(lambda s: len(s.sent("sendPoll", chat_id=609)) >= 2)
+    assert "cannot be parsed" not in bot.log()
+
+
+# -- 9. a token revoked and restored ---------------------------------------------------------------------
+def test_polling_recovers_after_the_token_is_revoked_and_restored(stub, bot):
+    stub.api.revoked = True
+    stub.wait_for(lambda s: "refuses the token" in bot.log(), timeout=30)
+    time.sleep(2.0)
+    assert bot.p.poll() is None
+    stub.api.revoked = False
+    stub.call(stub.api.message, private_chat(610), user(610), "What is the mission?")
+    stub.wait_for(lambda s: s.sent(chat_id=610), timeout=40)
+    log = bot.log()
+    assert log.count("refuses the token") == 1 and "polling resumed" in log
+
+
+def test_sigterm_while_the_token_is_refused_exits_cleanly(stub, bot):
+    stub.api.revoked = True
+    stub.wait_for(lambda s: "refuses the token" in bot.log(), timeout=30)
+    code, took = bot.stop()
+    log = bot.log()
+    assert code == 0 and took < 5, (code, took, log)
+    assert "refused to start" not in log and "Traceback" not in log and "stopping (signal received)" in log
