@@ -11,6 +11,7 @@ import functools
 import html
 import logging
 import os
+import json
 import re
 import sys
 
@@ -43,6 +44,7 @@ MESSAGE_LIMIT = 4096
 POLL_QUESTION_LIMIT, POLL_OPTION_LIMIT, POLL_EXPLANATION_LIMIT = 300, 100, 200
 PLATFORM = "telegram"
 PROMPT_WAIT_TRIES, PROMPT_WAIT_SECONDS = 30, 0.1
+STORE_SECONDS = 2.0  # the longest the inbox waits for the storage
 DM_COMMUNITY = "dm"
 COMMANDS = ("start", "help", "ask", "lang", "quiz", "leaderboard", "forget")
 MODERATOR_COMMANDS = ("reply", "tickets", "close", "report")
@@ -607,14 +609,82 @@ class TelegramAdapter:
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 
+class Inbox:
+    """No update lost once Telegram counts it as delivered.
+
+    ``getUpdates`` confirms every update before the offset it is called with, and PTB calls it again
+    as soon as the last batch is queued, long before the batch is handled: a crash lost every update
+    in hand. Each batch is recorded in the storage (one transaction) before it is returned to PTB,
+    so before it is confirmed; each update is marked done once handled, which drops its content.
+    On start the ones never marked are handled first. An update that comes again (recorded, then
+    the process died before confirming it) is recognised by its id and not handled twice."""
+
+    def __init__(self, service):
+        self.svc = service
+        self.failing = False
+
+    async def record(self, raws: list) -> list:
+        rows = [(u["update_id"], _sender(u), json.dumps(u, ensure_ascii=False)) for u in raws if len(u) > 1]
+        if not rows:
+            return raws
+        try:
+            new = await asyncio.wait_for(self.svc.storage.inbox_add(PLATFORM, rows, self.svc.clock()), STORE_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - an outage must not stop the bot: handled, just not recorded
+            if not self.failing:
+                log.warning("updates cannot be recorded (handled anyway, a crash now would lose them): %s", _short(exc))
+            self.failing = True
+            return raws
+        if self.failing:
+            log.info("updates are recorded again")
+            self.failing = False
+        return [u if len(u) == 1 or u["update_id"] in new else {"update_id": u["update_id"]} for u in raws]
+
+    async def done(self, update) -> None:
+        if not isinstance(update, Update) or self.failing:
+            return
+        try:
+            await asyncio.wait_for(self.svc.storage.inbox_done(PLATFORM, update.update_id, self.svc.clock()), STORE_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - it stays pending: handled again after a restart at worst
+            log.warning("update %s handled but not marked done: %s", update.update_id, _short(exc))
+
+    async def replay(self, app: Application) -> None:
+        try:
+            pending = await self.svc.storage.inbox_pending(PLATFORM, done_before=self.svc.clock() - 86400)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("updates received before the last stop cannot be read: %s", _short(exc))
+            return
+        if pending:
+            log.info("handling %d updates received before the last stop", len(pending))
+        for _uid, payload in pending:
+            try:
+                await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
+            except Exception as exc:  # noqa: BLE001
+                log.error("recorded update %s cannot be read and is skipped: %s", _uid, _short(exc))
+
+
+def _sender(raw: dict) -> str | None:
+    """The user an update comes from (``forget`` deletes what is still pending of theirs)."""
+    for kind, value in raw.items():
+        if isinstance(value, dict):
+            frm = value.get("from") or value.get("user")
+            if isinstance(frm, dict) and "id" in frm:
+                return str(frm["id"])
+    return None
+
+
 def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
-                      max_retries: int = 3, max_rate: float | None = None) -> Application:
-    """The python-telegram-bot Application with every handler, not yet started."""
+                      max_retries: int = 3, max_rate: float | None = None, inbox: bool = True) -> Application:
+    """The python-telegram-bot Application with every handler, not yet started. ``inbox``: record
+    updates fetched by long polling before they are confirmed (:class:`Inbox`)."""
     adapter = TelegramAdapter(service)
+    box = Inbox(service) if inbox else None
 
     async def post_init(app: Application) -> None:
         await service.storage.open()
         app.bot_data["retention"] = asyncio.get_running_loop().create_task(service.maintain())
+        if box is not None:
+            await box.replay(app)
+            updates_request.journal, processor.on_done = box.record, box.done
         me = await app.bot.get_me()
         adapter.username, adapter.bot_id = me.username, me.id
         adapter.link_key = _link_key(app.bot.token)
@@ -820,7 +890,7 @@ class UpdatesRequest(HTTPXRequest):
         if isinstance(result, list):
             result = [_parseable(u) for u in result]
             if result and self.journal is not None:
-                await self.journal(result)
+                result = await self.journal(result)
         return result
 
 
@@ -1027,7 +1097,7 @@ def main(args) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    app = build_application(service, token, base_url)
+    app = build_application(service, token, base_url, inbox=not args.webhook)
     try:
         asyncio.run(_serve(app, args, secret))
     except InvalidToken:

@@ -139,6 +139,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE qa_log ADD COLUMN view TEXT;
     CREATE INDEX qa_log_conversation ON qa_log (platform, user_id, chat, created_at);
     """,
+    # 5: the inbox: updates a platform handed over (Telegram's getUpdates), recorded before they
+    # are confirmed to it and marked done once handled, so a crash loses none of them. A handled
+    # update keeps only its id (for a day, to recognise it if it comes again), never its content.
+    """
+    CREATE TABLE inbox (
+        platform TEXT NOT NULL,
+        update_id BIGINT NOT NULL,
+        user_id TEXT,
+        payload TEXT,
+        received_at {REAL} NOT NULL,
+        done_at {REAL},
+        PRIMARY KEY (platform, update_id)
+    );
+    CREATE INDEX inbox_pending ON inbox (platform, done_at);
+    """,
 ]
 
 
@@ -507,6 +522,31 @@ class BaseStorage:
                                (platform, *ids))
         return {r[0]: r[1] for r in rows if r[1]}
 
+    # -- the inbox --------------------------------------------------------------------------------
+    async def inbox_add(self, platform: str, updates: list[tuple[int, str | None, str]], now: float) -> set[int]:
+        """Record (update_id, user_id, payload) rows in one transaction; returns the ids that were
+        new (an id seen before, pending or done, is not recorded again)."""
+        counts = await self._write([
+            ("INSERT INTO inbox (platform, update_id, user_id, payload, received_at) VALUES (?, ?, ?, ?, ?) "
+             "ON CONFLICT (platform, update_id) DO NOTHING", (platform, int(uid), user, payload, now))
+            for uid, user, payload in updates
+        ])
+        return {int(u[0]) for u, n in zip(updates, counts) if n}
+
+    async def inbox_done(self, platform: str, update_id: int, now: float) -> None:
+        """Handled: the content is dropped, the id kept to recognise the update if it comes again."""
+        await self._write([("UPDATE inbox SET done_at = ?, payload = NULL WHERE platform = ? AND update_id = ?",
+                            (now, platform, int(update_id)))])
+
+    async def inbox_pending(self, platform: str, done_before: float | None = None) -> list[tuple[int, str]]:
+        """Updates recorded and not handled, oldest first; ids handled before ``done_before`` are
+        deleted on the way."""
+        if done_before is not None:
+            await self._write([("DELETE FROM inbox WHERE platform = ? AND done_at < ?", (platform, done_before))])
+        rows = await self._all("SELECT update_id, payload FROM inbox WHERE platform = ? AND done_at IS NULL "
+                               "ORDER BY update_id", (platform,))
+        return [(int(r[0]), r[1]) for r in rows]
+
     async def answer_ticket(self, ticket_id: int, moderator_id: str, text: str, now: float) -> bool:
         (n,) = await self._write([(
             "UPDATE tickets SET status = 'answered', answer = ?, moderator_id = ?, answered_at = ? "
@@ -579,6 +619,7 @@ class BaseStorage:
             ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM inbox WHERE platform = ? AND user_id = ?", (platform, uid)),
         ])
         await self._scrub()
         return sum(max(c, 0) for c in counts)
@@ -587,7 +628,7 @@ class BaseStorage:
         """Rows mentioning a user in any table (for tests and audits)."""
         uid = str(user_id)
         total = 0
-        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
+        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets", "inbox"):
             (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
             total += n
         (n,) = await self._one(

@@ -64,6 +64,7 @@ class FakeBotAPI:
         self.fail_next: dict[str, int] = {}  # method -> how many 429s to answer first
         self.sent_times: list[float] = []
         self.delivered: list[tuple[str, dict]] = []  # the sends Telegram accepted
+        self.polls: dict[str, dict] = {}  # poll id -> the sendPoll that made it
         self._runner = None
         self.port = None
 
@@ -269,6 +270,7 @@ class FakeBotAPI:
 
     async def _m_sendPoll(self, p):
         pid = str(next(self._poll_ids))
+        self.polls[pid] = p
         opts = p.get("options") or []
         options = [{"text": o if isinstance(o, str) else o.get("text", ""), "voter_count": 0, "persistent_id": str(i)}
                    for i, o in enumerate(opts)]

@@ -265,6 +265,7 @@ async def test_restart_keeps_scores_and_pending_polls(advisor, tmp_path):
     await h.stop()
     h2 = await Harness(advisor, db).start()
     h2.stub._poll_ids = iter(range(2, 100))
+    h2.stub._ids = iter(range(1000, 2000))  # Telegram never hands out an update id twice
     h2.stub.poll_answer("1", ANN, right)  # the poll was sent before the restart
     await h2.stub.wait_for(lambda s: s.sent("sendPoll"))
     sess = await h2.storage.active_session("telegram", "11")
