@@ -58,10 +58,33 @@ def to_html(text: str) -> str:
     return out + ("\n" + html.escape(rest, quote=False) if rest else "")
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
+
+
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Pieces under Telegram's limit, cut at line ends (never inside an HTML tag or entity)."""
+    """Pieces under Telegram's limit, cut at line ends (never inside an HTML tag or entity); a tag
+    open at a cut is closed at the end of its piece and opened again at the start of the next."""
     if len(text) <= limit:
         return [text]
+    parts = _split_lines(text, limit - 200)  # room for the tags carried over a cut
+    out, carried = [], []
+    for part in parts:
+        part = "".join(carried) + part
+        stack = []
+        for m in _TAG.finditer(part):
+            if m.group(1):
+                for i in range(len(stack) - 1, -1, -1):
+                    if stack[i][0] == m.group(2).lower():
+                        del stack[i:]
+                        break
+            else:
+                stack.append((m.group(2).lower(), m.group(0)))
+        out.append(part + "".join(f"</{name}>" for name, _ in reversed(stack)))
+        carried = [tag for _, tag in stack]
+    return out
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
     parts, cur = [], ""
     for line in text.split("\n"):
         while len(line) > limit:  # a single huge line: cut at a space, outside entities
@@ -70,13 +93,17 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             amp = line.rfind("&", 0, cut)
             if amp != -1 and ";" not in line[amp:cut]:
                 cut = amp
+            lt = line.rfind("<", 0, cut)
+            if lt > 0 and ">" not in line[lt:cut]:
+                cut = lt  # never inside a tag
             if cur:
                 parts.append(cur)
                 cur = ""
             parts.append(line[:cut])
             line = line[cut:].lstrip(" ")
         if len(cur) + len(line) + 1 > limit:
-            parts.append(cur)
+            if cur:
+                parts.append(cur)
             cur = line
         else:
             cur = f"{cur}\n{line}" if cur else line
@@ -606,6 +633,9 @@ class TelegramAdapter:
         raise ApplicationHandlerStop
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, TelegramError):  # Telegram said no (blocked, flood, bad request): one line
+            log.warning("update failed: %s", _short(context.error))
+            return
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
 
 

@@ -314,3 +314,18 @@ async def test_poll_answer_arriving_before_its_poll_is_stored_counts(tg, monkeyp
     await tg.stub.wait_for(lambda s: len(s.sent("sendPoll")) >= 2)
     sess = await storage.active_session("telegram", "11")
     assert sess.answered == 1 and sess.score == 1
+
+
+def test_split_message_never_leaves_a_tag_unclosed():
+    """A first line (bold) longer than a message was cut inside <b>…</b>: Telegram refuses the piece."""
+    from telegram_stub import html_problem, visible_text
+
+    text = to_html("KPIs " + "very long title & more " * 300 + "\nbody line\n" + "x " * 3000)
+    parts = split_message(text)
+    assert len(parts) > 1
+    for part in parts:
+        assert html_problem(part) is None, part[:80] + " … " + part[-80:]
+        assert len(visible_text(part)) <= 4096 and len(part) <= 4096
+    assert parts[1].startswith("<b>")  # the bold goes on where it was cut
+    tagged = split_message('<a href="https://x.example/?a=1&amp;b=2">' + "link text " * 600 + "</a>", 1000)
+    assert all(html_problem(p) is None for p in tagged)

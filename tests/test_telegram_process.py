@@ -290,3 +290,127 @@ def test_updates_acknowledged_before_a_crash_are_handled_after_the_restart(tmp_p
         assert code == 0
     finally:
         stub.close()
+
+
+# -- 11. the minor items -------------------------------------------------------------------------------------
+def _quiz_through(stub, chat_id, frm, start: str) -> str:
+    """Start a quiz with ``start`` and answer every poll right; returns the final message."""
+    n0 = len(stub.api.sent("sendPoll", chat_id=chat_id))
+    stub.call(stub.api.command, private_chat(chat_id), frm, start)
+    answered = 0
+    while True:
+        def progress(s):
+            done = [m for m in s.sent(chat_id=chat_id) if "Quiz finished" in m["text"] or "Onboarding" in m["text"] and "passed" in m["text"]]
+            polls = s.sent("sendPoll", chat_id=chat_id)[n0:]
+            return ("done", done[-1]["text"]) if done else (("poll", polls[answered]) if len(polls) > answered else None)
+
+        kind, value = stub.wait_for(progress)
+        if kind == "done":
+            return value
+        pid = next(pid for pid, p in stub.api.polls.items() if p is value)
+        stub.call(stub.api.poll_answer, pid, frm, value["correct_option_ids"][0])
+        answered += 1
+
+
+def test_a_poll_of_an_earlier_quiz_says_so_while_another_runs(stub, bot):
+    ann = user(611, "Ann")
+    stub.call(stub.api.command, private_chat(611), ann, "/quiz")
+    stub.wait_for(lambda s: s.sent("sendPoll", chat_id=611))
+    old = next(pid for pid, p in stub.api.polls.items() if str(p["chat_id"]) == "611")
+    stub.call(stub.api.command, private_chat(611), ann, "/quiz")  # a new quiz replaces it
+    stub.wait_for(lambda s: len(s.sent("sendPoll", chat_id=611)) >= 2)
+    stub.call(stub.api.poll_answer, old, ann, 0)
+    said = stub.wait_for(lambda s: [m["text"] for m in s.sent(chat_id=611) if "earlier quiz" in m["text"]])
+    assert "no quiz running" not in " ".join(_texts(stub.api, 611)).lower(), said
+
+
+def test_a_member_who_passed_onboarding_is_welcomed_back_without_the_quiz(stub, bot):
+    g = group_chat(-100612)
+    ann = user(612, "Ann")
+    stub.call(stub.api.push, message={"message_id": 1, "date": 0, "chat": g, "from": ann, "new_chat_members": [ann]})
+    welcome = stub.wait_for(lambda s: s.sent(chat_id=g["id"]))[0]
+    link = welcome["reply_markup"]["inline_keyboard"][0][0]["url"]
+    final = _quiz_through(stub, 612, ann, "/start " + link.split("start=")[1])
+    assert "passed" in final.lower(), final
+    stub.call(stub.api.push, message={"message_id": 2, "date": 0, "chat": g, "from": ann, "new_chat_members": [ann]})
+    again = stub.wait_for(lambda s: len(s.sent(chat_id=g["id"])) >= 2 and s.sent(chat_id=g["id"]))[1]
+    assert "Welcome back, Ann" in again["text"] and "reply_markup" not in again, again
+
+
+def test_the_bot_does_not_welcome_itself(stub, bot):
+    g = group_chat(-100613)
+    stub.call(stub.api.push, message={"message_id": 1, "date": 0, "chat": g, "from": user(613), "new_chat_members": [BOT]})
+    stub.call(stub.api.command, private_chat(613), user(613), "/help")
+    stub.wait_for(lambda s: s.sent(chat_id=613))
+    stub.settle()
+    assert stub.api.sent(chat_id=g["id"]) == []
+
+
+def test_inline_results_are_personal(stub, bot):
+    stub.call(stub.api.inline, user(614, "Béla", "hu"), "kockázatkezelés")
+    res = stub.wait_for(lambda s: s.sent("answerInlineQuery"))[0]
+    assert res["is_personal"] is True and res["results"]
+
+
+def test_photo_captions_addressed_to_the_bot_are_answered(stub, bot):
+    g = group_chat(-100615)
+    photo = [{"file_id": "f", "file_unique_id": "u", "width": 10, "height": 10}]
+    caption = f"📷 @{BOT['username']} what are the KPIs?"
+    stub.call(stub.api.push, message={"message_id": 1, "date": 0, "chat": g, "from": user(615), "photo": photo,
+                                      "caption": caption, "caption_entities": _mention(caption)})
+    stub.call(stub.api.push, message={"message_id": 2, "date": 0, "chat": private_chat(616), "from": user(616),
+                                      "photo": photo, "caption": "What is the mission?"})
+    stub.call(stub.api.push, message={"message_id": 3, "date": 0, "chat": g, "from": user(617), "photo": photo,
+                                      "caption": "our meetup, what are the KPIs?"})  # not addressed: silence
+    group = stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
+    dm = stub.wait_for(lambda s: s.sent(chat_id=616))
+    assert "Customer satisfaction" in group[0]["text"] and "Mission" in dm[0]["text"]
+    stub.settle()
+    assert len(stub.api.sent(chat_id=g["id"])) == 1
+
+
+def test_unknown_commands_are_answered_in_private_only(stub, bot):
+    stub.call(stub.api.command, private_chat(618), user(618, "Béla", "hu"), "/foo")
+    stub.call(stub.api.command, group_chat(-100618), user(618), "/foo")
+    dm = stub.wait_for(lambda s: s.sent(chat_id=618))[0]
+    assert "Ezt a parancsot nem ismerem" in dm["text"] and "/help" in dm["text"]
+    stub.settle()
+    assert stub.api.sent(chat_id=-100618) == []
+
+
+def test_a_user_who_blocked_the_bot_does_not_stop_it(stub, bot):
+    """403 "bot was blocked by the user": one log line, the others are still answered; a moderator's
+    answer that cannot be delivered leaves the ticket open and says so."""
+    stub.api.blocked.add(619)
+    stub.call(stub.api.message, private_chat(619), user(619), "What is the mission?")
+    stub.wait_for(lambda s: [e for e in s.errors if e[1] == 403])
+    stub.call(stub.api.message, private_chat(620), user(620), "What is the mission?")
+    stub.wait_for(lambda s: s.sent(chat_id=620))
+    stub.api.blocked.discard(619)
+    stub.call(stub.api.message, private_chat(619), user(619), "What are the KPIs?")
+    ans = stub.wait_for(lambda s: [p for m, p in s.delivered if str(p.get("chat_id")) == "619"])[0]
+    handoff = [b["callback_data"] for row in ans["reply_markup"]["inline_keyboard"] for b in row
+               if b.get("callback_data", "").startswith("h:")][0]
+    stub.call(stub.api.callback, user(619), handoff)
+    notice = stub.wait_for(lambda s: [m for m in s.sent(chat_id=619) if "#" in m["text"]])[0]
+    ticket = re.search(r"#(\d+)", notice["text"]).group(1)
+    stub.api.blocked.add(619)
+    stub.call(stub.api.command, group_chat(MOD_CHAT, "Mods"), MODERATOR, f"/reply {ticket} Here you go.")
+    said = stub.wait_for(lambda s: [m["text"] for m in s.sent(chat_id=MOD_CHAT) if f"#{ticket}" in m["text"]
+                                    and "could not be delivered" in m["text"]])
+    assert said
+    assert bot.p.poll() is None
+    assert "Forbidden" in bot.log() and "Traceback" not in bot.log()
+
+
+def test_flood_waits_per_chat_drop_nothing_from_a_busy_group(stub, bot):
+    """Telegram's per-chat limit modelled (3 messages per 2 s in one chat): a burst of mentions in one
+    group is answered in full, every 429 waited out for that chat only."""
+    stub.api.chat_limit = (3, 2.0)
+    g = group_chat(-100621)
+    for i in range(8):
+        text = f"@{BOT['username']} what are the KPIs? {i}"
+        stub.call(stub.api.message, g, user(6210 + i), text, entities=_mention(text))
+    stub.wait_for(lambda s: len([p for m, p in s.delivered if str(p.get("chat_id")) == str(g["id"])]) >= 8, timeout=60)
+    assert any(m == "429" for m, _ in stub.api.calls)
+    assert "message dropped" not in bot.log()
