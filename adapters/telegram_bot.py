@@ -7,6 +7,7 @@ escaped HTML with buttons, and maps polls/buttons back to quiz answers.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import html
 import logging
@@ -783,12 +784,22 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
 class PerChatRateLimiter(AIORateLimiter):
     """PTB's :class:`AIORateLimiter` (overall and per-group rates, retries after a 429), except that
     a 429 for one chat holds only that chat: the stock one stops *every* request until the wait is
-    over, so one group's 8-second flood wait delayed every direct message by 8 seconds. Requests
-    without a chat (answering a button, an inline query) keep the stock behaviour."""
+    over, so one group's 8-second flood wait delayed every direct message by 8 seconds.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    Telegram's 429 does not say whether the chat's limit or the bot's overall one was hit. When the
+    bot sent close to its overall rate in the last second, or 429s came for two chats within a
+    second, it is the overall one: then every chat waits, as with the stock limiter. Requests
+    without a chat (answering a button, an inline query) are the stock ones."""
+
+    def __init__(self, *args, overall_max_rate: float = 30, **kwargs):
+        # one message every 1/rate seconds rather than bursts of `rate` at once: a burst followed by
+        # the steady rate is twice the limit in the first second, and Telegram answers 429
+        super().__init__(*args, overall_max_rate=1, overall_time_period=1 / overall_max_rate, **kwargs)
+        self._overall = overall_max_rate
         self._held: dict[str, float] = {}  # chat -> loop time until which Telegram asked us to wait
+        self._everyone_until = 0.0  # the overall limit: every chat waits until then
+        self._recent: dict[str, float] = {}  # chat -> loop time of its last 429
+        self._sent: collections.deque = collections.deque()  # loop times of the sends of the last second
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         chat_id = data.get("chat_id")
@@ -802,9 +813,14 @@ class PerChatRateLimiter(AIORateLimiter):
         loop = asyncio.get_running_loop()
         max_retries = rate_limit_args or self._max_retries
         for attempt in range(max_retries + 1):
-            wait = self._held.get(key, 0.0) - loop.time()
-            if wait > 0:
+            wait = max(self._held.get(key, 0.0), self._everyone_until) - loop.time()
+            while wait > 0:
                 await asyncio.sleep(wait)
+                wait = max(self._held.get(key, 0.0), self._everyone_until) - loop.time()
+            now = loop.time()
+            self._sent.append(now)
+            while self._sent and now - self._sent[0] > 1.0:
+                self._sent.popleft()
             try:
                 return await self._run_request(chat=True, group=group, allow_paid_broadcast=bool(data.get("allow_paid_broadcast")),
                                                callback=callback, args=args, kwargs=kwargs)
@@ -812,9 +828,17 @@ class PerChatRateLimiter(AIORateLimiter):
                 if attempt == max_retries:
                     log.warning("chat %s: flood control still on after %d retries: message dropped", key, max_retries)
                     raise
-                until = loop.time() + _seconds(exc) + 0.1
-                self._held[key] = max(self._held.get(key, 0.0), until)
-                log.info("chat %s: flood control, waiting %.1f s (other chats go on)", key, until - loop.time())
+                now = loop.time()
+                until = now + _seconds(exc) + 0.1
+                self._recent = {k: v for k, v in self._recent.items() if now - v < 1.0}
+                overall = any(k != key for k in self._recent) or len(self._sent) >= 0.8 * self._overall
+                self._recent[key] = now
+                if overall:
+                    self._everyone_until = max(self._everyone_until, until)
+                    log.info("flood control in several chats: every chat waits %.1f s", until - now)
+                else:
+                    self._held[key] = max(self._held.get(key, 0.0), until)
+                    log.info("chat %s: flood control, waiting %.1f s (other chats go on)", key, until - now)
             finally:
                 if len(self._held) > 1024:
                     now = loop.time()
