@@ -653,6 +653,7 @@ class Inbox:
     def __init__(self, service):
         self.svc = service
         self.failing = False
+        self.purged = 0.0
 
     async def record(self, raws: list) -> list:
         rows = [(u["update_id"], _sender(u), json.dumps(u, ensure_ascii=False)) for u in raws if len(u) > 1]
@@ -668,6 +669,13 @@ class Inbox:
         if self.failing:
             log.info("updates are recorded again")
             self.failing = False
+        now = self.svc.clock()
+        if now - self.purged > 3600:  # the ids of handled updates are kept a day
+            self.purged = now
+            try:
+                await asyncio.wait_for(self.svc.storage.inbox_purge(PLATFORM, now - 86400), STORE_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - tried again in an hour
+                log.warning("handled updates could not be purged: %s", _short(exc))
         return [u if len(u) == 1 or u["update_id"] in new else {"update_id": u["update_id"]} for u in raws]
 
     async def done(self, update) -> None:

@@ -538,6 +538,11 @@ class BaseStorage:
         await self._write([("UPDATE inbox SET done_at = ?, payload = NULL WHERE platform = ? AND update_id = ?",
                             (now, platform, int(update_id)))])
 
+    async def inbox_purge(self, platform: str, done_before: float) -> int:
+        """Forget the ids of updates handled before ``done_before``."""
+        (n,) = await self._write([("DELETE FROM inbox WHERE platform = ? AND done_at < ?", (platform, done_before))])
+        return max(n, 0)
+
     async def inbox_pending(self, platform: str, done_before: float | None = None) -> list[tuple[int, str]]:
         """Updates recorded and not handled, oldest first; ids handled before ``done_before`` are
         deleted on the way."""

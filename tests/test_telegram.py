@@ -183,6 +183,8 @@ async def test_lang_forget_and_leaderboard(tg):
     assert "Ügyfél elégedettség" in ans[1]["text"]  # the chosen language wins
     tg.stub.command(private_chat(11), ANN, "/forget")
     await tg.stub.wait_for(lambda s: len(s.sent(chat_id=11)) >= 3)
+    await tg.stub.settle()
+    assert await tg.storage.count_rows_about("telegram", "11") > 0  # nothing deleted before the confirmation
     tg.stub.callback(ANN, "f:yes")
     await tg.stub.wait_for(lambda s: s.sent("editMessageText"))
     assert await tg.storage.count_rows_about("telegram", "11") == 0
