@@ -654,6 +654,7 @@ class Inbox:
         self.svc = service
         self.failing = False
         self.purged = 0.0
+        self.again: set[int] = set()  # ids of updates that came a second time, emptied as they pass
 
     async def record(self, raws: list) -> list:
         rows = [(u["update_id"], _sender(u), json.dumps(u, ensure_ascii=False)) for u in raws if len(u) > 1]
@@ -676,10 +677,15 @@ class Inbox:
                 await asyncio.wait_for(self.svc.storage.inbox_purge(PLATFORM, now - 86400), STORE_SECONDS)
             except Exception as exc:  # noqa: BLE001 - tried again in an hour
                 log.warning("handled updates could not be purged: %s", _short(exc))
-        return [u if len(u) == 1 or u["update_id"] in new else {"update_id": u["update_id"]} for u in raws]
+        again = {u["update_id"] for u in raws if len(u) > 1 and u["update_id"] not in new}
+        self.again |= again  # handled (or pending) already: not handled twice, not marked done by the copy
+        return [{"update_id": u["update_id"]} if u["update_id"] in again else u for u in raws]
 
     async def done(self, update) -> None:
         if not isinstance(update, Update) or self.failing:
+            return
+        if update.update_id in self.again:
+            self.again.discard(update.update_id)
             return
         try:
             await asyncio.wait_for(self.svc.storage.inbox_done(PLATFORM, update.update_id, self.svc.clock()), STORE_SECONDS)

@@ -331,3 +331,30 @@ def test_split_message_never_leaves_a_tag_unclosed():
     assert parts[1].startswith("<b>")  # the bold goes on where it was cut
     tagged = split_message('<a href="https://x.example/?a=1&amp;b=2">' + "link text " * 600 + "</a>", 1000)
     assert all(html_problem(p) is None for p in tagged)
+
+
+async def test_an_update_that_comes_again_is_not_handled_twice(advisor, tmp_path):
+    """Recorded, then the process died before confirming it: Telegram sends it again after the
+    restart, while the recorded copy is handled from the inbox."""
+    from adapters.telegram_bot import Inbox
+    from telegram import Update
+
+    storage = SQLiteStorage(tmp_path / "inbox.sqlite3")
+    await storage.open()
+    try:
+        box = Inbox(Service(advisor, storage))
+        raw = {"update_id": 41, "message": {"message_id": 1, "date": 0, "chat": private_chat(11), "from": ANN, "text": "hi"}}
+        assert await box.record([raw]) == [raw]
+        assert [u for u, _ in await storage.inbox_pending("telegram")] == [41]
+        again = Inbox(box.svc)  # the next process
+        assert await again.record([raw, {"update_id": 42, **{k: v for k, v in raw.items() if k != "update_id"}}]) == [
+            {"update_id": 41}, {**raw, "update_id": 42}]
+        await again.done(Update.de_json({"update_id": 41}, None))  # the blank copy does not mark it done
+        assert [u for u, _ in await storage.inbox_pending("telegram")] == [41, 42]
+        await again.done(Update.de_json(raw, None))
+        assert [u for u, _ in await storage.inbox_pending("telegram")] == [42]
+        assert await storage.count_rows_about("telegram", "11") == 2  # ids only once done; forget removes them
+        await storage.forget("telegram", "11")
+        assert await storage.inbox_pending("telegram") == []
+    finally:
+        await storage.close()
