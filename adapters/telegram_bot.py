@@ -654,7 +654,7 @@ class Inbox:
         self.svc = service
         self.failing = False
         self.purged = 0.0
-        self.again: set[int] = set()  # ids of updates that came a second time, emptied as they pass
+        self.mine: set[int] = set()  # ids recorded (or replayed) and not yet handled
 
     async def record(self, raws: list) -> list:
         rows = [(u["update_id"], _sender(u), json.dumps(u, ensure_ascii=False)) for u in raws if len(u) > 1]
@@ -677,16 +677,16 @@ class Inbox:
                 await asyncio.wait_for(self.svc.storage.inbox_purge(PLATFORM, now - 86400), STORE_SECONDS)
             except Exception as exc:  # noqa: BLE001 - tried again in an hour
                 log.warning("handled updates could not be purged: %s", _short(exc))
-        again = {u["update_id"] for u in raws if len(u) > 1 and u["update_id"] not in new}
-        self.again |= again  # handled (or pending) already: not handled twice, not marked done by the copy
-        return [{"update_id": u["update_id"]} if u["update_id"] in again else u for u in raws]
+        self.mine |= new
+        # an id recorded before (handled, or pending and handled from the inbox): blanked, not handled twice
+        return [u if len(u) == 1 or u["update_id"] in new else {"update_id": u["update_id"]} for u in raws]
 
     async def done(self, update) -> None:
-        if not isinstance(update, Update) or self.failing:
-            return
-        if update.update_id in self.again:
-            self.again.discard(update.update_id)
-            return
+        if not isinstance(update, Update) or update.update_id not in self.mine:
+            return  # not recorded (a webhook's, or while the storage failed): nothing to mark
+        if set(update.to_dict()) == {"update_id"}:
+            return  # the blank copy of one recorded before: the recorded one marks itself
+        self.mine.discard(update.update_id)
         try:
             await asyncio.wait_for(self.svc.storage.inbox_done(PLATFORM, update.update_id, self.svc.clock()), STORE_SECONDS)
         except Exception as exc:  # noqa: BLE001 - it stays pending: handled again after a restart at worst
@@ -702,6 +702,7 @@ class Inbox:
             log.info("handling %d updates received before the last stop", len(pending))
         for _uid, payload in pending:
             try:
+                self.mine.add(_uid)
                 await app.update_queue.put(Update.de_json(json.loads(payload), app.bot))
             except Exception as exc:  # noqa: BLE001
                 log.error("recorded update %s cannot be read and is skipped: %s", _uid, _short(exc))

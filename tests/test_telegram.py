@@ -2,6 +2,7 @@
 import asyncio
 import os
 import re
+import types
 import subprocess
 
 import pytest
@@ -346,7 +347,10 @@ async def test_an_update_that_comes_again_is_not_handled_twice(advisor, tmp_path
         raw = {"update_id": 41, "message": {"message_id": 1, "date": 0, "chat": private_chat(11), "from": ANN, "text": "hi"}}
         assert await box.record([raw]) == [raw]
         assert [u for u, _ in await storage.inbox_pending("telegram")] == [41]
-        again = Inbox(box.svc)  # the next process
+        again = Inbox(box.svc)  # the next process: the recorded one is handled from the inbox first
+        app = types.SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+        await again.replay(app)
+        assert app.update_queue.get_nowait().update_id == 41
         assert await again.record([raw, {"update_id": 42, **{k: v for k, v in raw.items() if k != "update_id"}}]) == [
             {"update_id": 41}, {**raw, "update_id": 42}]
         await again.done(Update.de_json({"update_id": 41}, None))  # the blank copy does not mark it done
