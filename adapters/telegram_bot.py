@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import functools
 import html
 import logging
@@ -815,6 +816,7 @@ class PerChatRateLimiter(AIORateLimiter):
         self._everyone_until = 0.0  # the overall limit: every chat waits until then
         self._recent: dict[str, float] = {}  # chat -> loop time of its last 429
         self._sent: collections.deque = collections.deque()  # loop times of the sends of the last second
+        self.closing = asyncio.Event()  # set on SIGTERM: no more flood waits
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         chat_id = data.get("chat_id")
@@ -830,7 +832,12 @@ class PerChatRateLimiter(AIORateLimiter):
         for attempt in range(max_retries + 1):
             wait = max(self._held.get(key, 0.0), self._everyone_until) - loop.time()
             while wait > 0:
-                await asyncio.sleep(wait)
+                if self.closing.is_set():
+                    _abandon(key)
+                try:
+                    await asyncio.wait_for(self.closing.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
                 wait = max(self._held.get(key, 0.0), self._everyone_until) - loop.time()
             now = loop.time()
             self._sent.append(now)
@@ -859,6 +866,21 @@ class PerChatRateLimiter(AIORateLimiter):
                     now = loop.time()
                     self._held = {k: v for k, v in self._held.items() if v > now}
         return None  # pragma: no cover - the loop returns or raises
+
+
+class Abandoned(TelegramError):
+    """A send given up because the bot is stopping while its chat is in a flood wait."""
+
+
+# the update being handled in this task: a holder set to True when one of its sends is abandoned
+_ABANDONED: contextvars.ContextVar[list] = contextvars.ContextVar("abandoned")
+
+
+def _abandon(key: str):
+    holder = _ABANDONED.get(None)
+    if holder is not None:
+        holder[0] = True
+    raise Abandoned(f"chat {key} is in a flood wait and the bot is stopping: handled again after the restart")
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -898,6 +920,8 @@ class PerChatProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update, coroutine) -> None:
         if self._slots is None:
             await self.initialize()
+        abandoned = [False]
+        _ABANDONED.set(abandoned)
         key = self.key(update)
         entry = self._chats.setdefault(key, [asyncio.Lock(), 0]) if key is not None else None
         if entry is not None:
@@ -914,7 +938,7 @@ class PerChatProcessor(BaseUpdateProcessor):
                 entry[1] -= 1
                 if entry[1] == 0:
                     self._chats.pop(key, None)
-            if self.on_done is not None:
+            if self.on_done is not None and not abandoned[0]:  # an abandoned one stays in the inbox
                 await self.on_done(update)
 
 
@@ -1109,6 +1133,9 @@ async def _serve(app: Application, args, secret: str) -> None:
         request = app.bot_data.get("updates_request")
         if request is not None:
             request.closing = True
+        limiter = app.bot.rate_limiter
+        if isinstance(limiter, PerChatRateLimiter):
+            limiter.closing.set()  # a reply waiting out a flood wait is given up (and kept in the inbox)
         for step, needed in (("updater", lambda: app.updater and app.updater.running), ("application", lambda: app.running),
                              ("storage", lambda: True), ("connections", lambda: True)):
             try:

@@ -490,3 +490,23 @@ def test_a_spammers_replies_within_the_limit_are_not_dropped_by_the_per_chat_flo
     spam = [p for m, p in stub.api.delivered if str(p.get("chat_id")) == "624"]
     assert 1 < len(spam) <= 14 and sum("quickly" in p["text"] for p in spam) == 1, len(spam)  # the burst, a refill, one notice
     assert any(m == "429" for m, _ in stub.api.calls) and "message dropped" not in bot.log()
+
+
+def test_sigterm_during_a_long_flood_wait_is_prompt_and_the_reply_comes_after_the_restart(stub, tmp_path):
+    """A group's 30-second flood wait kept SIGTERM waiting for it (a container is killed after 10 s):
+    the reply is given up at once and, still in the inbox, sent after the restart."""
+    first = Bot(stub, tmp_path)
+    g = group_chat(-100626)
+    stub.call(stub.api.hold_chat, g["id"], 30)
+    text = f"@{BOT['username']} what are the KPIs?"
+    stub.call(stub.api.message, g, user(626), text, entities=_mention(text))
+    stub.wait_for(lambda s: any(m == "429" for m, _ in s.calls))
+    code, took = first.stop()
+    assert code == 0 and took < 5, (code, took, first.log())
+    assert "Traceback" not in first.log()
+    stub.api.held.clear()  # the wait is over by the time the bot is back
+    second = Bot(stub, tmp_path)
+    got = stub.wait_for(lambda s: [p for m, p in s.delivered if str(p.get("chat_id")) == str(g["id"])], timeout=30)
+    assert "Customer satisfaction" in got[0]["text"]
+    code, _ = second.stop()
+    assert code == 0

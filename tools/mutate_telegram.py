@@ -116,6 +116,11 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
         "        await iq.answer(results, cache_time=300, is_personal=True)",
         "        await iq.answer(results, cache_time=300)",
     ),
+    "slow-stop": (
+        "SIGTERM waits for a group's flood wait to end",
+        "            limiter.closing.set()",
+        "            pass",
+    ),
     "rejoin-quiz-again": (
         "a member who passed onboarding gets the quiz again on rejoining",
         "            if await self.svc.storage.has_passed(PLATFORM, str(chat.id), str(member.id)):",
