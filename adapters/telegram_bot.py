@@ -133,6 +133,10 @@ def _place(message) -> str:
     return f"{message.chat.id}/{thread}" if thread else str(message.chat.id)
 
 
+# (chat, forum topic) of the update a handler is answering, if it came from a topic
+_TOPIC: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar("topic")
+
+
 def _thread(message) -> int | None:
     if message is not None and getattr(message, "is_topic_message", False) and message.message_thread_id:
         return message.message_thread_id
@@ -178,6 +182,9 @@ class TelegramAdapter:
         if isinstance(chat_id, str):
             chat_id, topic = _target(chat_id)
             thread = thread or topic
+        here = _TOPIC.get(None)
+        if thread is None and here is not None and here[0] == chat_id:
+            thread = here[1]  # an answer to a command or button in a forum topic stays in the topic
         parts = split_message(text_html)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
@@ -253,10 +260,14 @@ class TelegramAdapter:
         """``handler`` with :class:`bot.service.Limited` turned into :meth:`_refused`."""
         @functools.wraps(handler)
         async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            msg = update.effective_message
+            token = _TOPIC.set((msg.chat.id, _thread(msg)) if msg is not None and _thread(msg) else None)
             try:
                 await handler(update, context)
             except Limited as exc:
                 await self._refused(update, exc)
+            finally:
+                _TOPIC.reset(token)
         return run
 
     # -- questions --------------------------------------------------------------------------------

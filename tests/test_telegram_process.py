@@ -200,6 +200,12 @@ def test_forum_topics_keep_replies_notices_and_moderator_answers_in_the_topic(st
     delivered = stub.wait_for(lambda s: len(s.sent(chat_id=forum["id"])) >= 3 and s.sent(chat_id=forum["id"]))[2]
     assert delivered["message_thread_id"] == 7
     assert '<a href="tg://user?id=607">Ann Smith</a>' in delivered["text"] and "Look at the KPI list." in delivered["text"]
+    for command in ("/help", "/leaderboard", "/quiz"):  # commands asked in a topic are answered there too
+        n = len(stub.api.sent(chat_id=forum["id"]))
+        stub.call(stub.api.message, forum, ann, command, entities=[{"type": "bot_command", "offset": 0, "length": len(command)}],
+                  **topic)
+        reply = stub.wait_for(lambda s, n=n: len(s.sent(chat_id=forum["id"])) > n and s.sent(chat_id=forum["id"]))[n]
+        assert reply.get("message_thread_id") == 7, (command, reply)
 
 
 # -- 8. an update the library cannot parse ---------------------------------------------------------------

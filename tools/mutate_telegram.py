@@ -86,6 +86,11 @@ MUTANTS: dict[str, tuple[str, str, str]] = {
         "                message_thread_id=thread, disable_web_page_preview=True,",
         "                message_thread_id=None, disable_web_page_preview=True,",
     ),
+    "topic-commands": (
+        "commands and buttons used in a forum topic answered in General",
+        "            thread = here[1]  # an answer to a command or button in a forum topic stays in the topic",
+        "            pass",
+    ),
     "poison-update": (
         "an unparseable update stops polling (no repair, no skip)",
         "            result = [_parseable(u) for u in result]",
