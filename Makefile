@@ -55,6 +55,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_quiz.py
 	$(BIN)/python benchmarks/bench_telegram.py
 	$(BIN)/python benchmarks/bench_webhook_pg.py
+	$(BIN)/python benchmarks/bench_reliability.py
+	$(BIN)/python benchmarks/bench_taught.py
 
 eval: $(VENV)/.installed
 	$(BIN)/python -c "import json,sys; [print(json.loads(l)['q']) for l in open('tests/data/questions.public.jsonl')]" \

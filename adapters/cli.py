@@ -47,20 +47,42 @@ def _parse_line(line: str) -> tuple[str, str | None]:
     return line, None
 
 
+def _taught(args, advisor):
+    """What the community taught, from the configured database when there is one (an SQLite file
+    that does not exist yet is not created: nothing was taught)."""
+    if getattr(args, "no_taught", False):
+        return None
+    url = os.environ.get("ROLE_ADVISOR_DATABASE_URL", "")
+    path = None
+    if not url or url.startswith("sqlite:///"):
+        # as bot.storage.default_sqlite_path, without importing the storage layer for a one-shot question
+        base = os.environ.get("ROLE_ADVISOR_DATA_DIR") or os.path.join(os.path.expanduser("~"), ".local", "share", "role-advisor")
+        path = url[len("sqlite:///"):] if url else os.path.join(base, "role-advisor.sqlite3")
+        if not os.path.exists(path):
+            return None
+    from adapters.cli_teach import load_taught
+
+    return load_taught(advisor, path)
+
+
 def cmd_ask(args) -> int:
+    from bot import taught as taught_mod
+
     advisor = load_advisor(args)
+    taught = _taught(args, advisor)
     lang = _lang_arg(args.lang)
     questions = [" ".join(args.question)] if args.question else lines(sys.stdin)
     conversations: dict = {}
     for line in questions:
         q, conv = _parse_line(line) if not args.question else (line, None)
         if conv is None:
-            ans = advisor.ask(q, lang=lang, verbose=args.verbose)
+            ans = taught_mod.ask(advisor, taught, q, lang=lang, verbose=args.verbose)[0] if taught else \
+                advisor.ask(q, lang=lang, verbose=args.verbose)
         else:
             if conv not in conversations:
                 if len(conversations) >= 10000:  # bounded: the oldest conversation is forgotten
                     conversations.pop(next(iter(conversations)))
-                conversations[conv] = advisor.conversation()
+                conversations[conv] = _conversation(advisor, taught)
             ans = conversations[conv].ask(q, lang=lang, verbose=args.verbose)
         if args.json:
             sys.stdout.write(json.dumps(ans.to_dict(), ensure_ascii=False) + "\n")
@@ -70,8 +92,26 @@ def cmd_ask(args) -> int:
     return EXIT_OK
 
 
+def _conversation(advisor, taught):
+    """A conversation whose turns also meet what the community taught."""
+    conversation = advisor.conversation()
+    if taught:
+        from bot import taught as taught_mod
+
+        class _Taught:  # the advisor as the conversation sees it: ask() through the taught phrasings
+            def __getattr__(self, name):
+                return getattr(advisor, name)
+
+            def ask(self, text, lang=None, hint=None, context=None, *, verbose=False):
+                return taught_mod.ask(advisor, taught, text, lang=lang, hint=hint, context=context, verbose=verbose)[0]
+
+        conversation.advisor = _Taught()
+    return conversation
+
+
 def cmd_chat(args) -> int:
     advisor = load_advisor(args)
+    taught = _taught(args, advisor)
     interactive = sys.stdin.isatty()
     if interactive:
         try:  # arrow keys and history, where the platform has readline
@@ -80,7 +120,7 @@ def cmd_chat(args) -> int:
             pass
     fixed = _lang_arg(args.lang)
     ui = fixed or "en"
-    conversation = advisor.conversation()
+    conversation = _conversation(advisor, taught)
     title = advisor.profile.title.get(ui)
     show(t("cli.welcome", ui, title=title))
     source = (lambda: input("> ")) if interactive else None
@@ -129,6 +169,24 @@ def cmd_validate(args) -> int:
     from bot.loader import lexicon_file, parse_lexicon
 
     path = args.path or os.environ.get("ROLE_ADVISOR_KNOWLEDGE") or str(knowledge_dir())
+    if os.path.isfile(path):
+        from bot import teachfile
+
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", errors="replace")
+        except OSError:
+            head = ""
+        if teachfile.is_taught_file(head):
+            from adapters.cli_teach import validate_taught
+            from bot.loader import decode, read_file
+
+            try:
+                text = decode(read_file(__import__("pathlib").Path(path)), path)
+            except KnowledgeError as exc:
+                print(str(exc), file=sys.stderr)
+                return EXIT_USAGE
+            return validate_taught(path, text, args)
     try:
         profiles = load_profiles(path)
         lex = lexicon_file(path)
@@ -148,6 +206,10 @@ def cmd_export(args) -> int:
     from bot.export import to_markdown
 
     advisor = load_advisor(args)
+    if args.format == "taught":
+        from adapters.cli_teach import export_taught
+
+        return export_taught(advisor, sys.stdout)
     langs = ("en", "hu") if args.lang in (None, "both", "auto") else (args.lang,)
     sys.stdout.write(to_markdown(advisor.profile, langs))
     return EXIT_OK
@@ -168,21 +230,26 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="one JSON object per answer")
     a.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
     a.add_argument("--verbose", action="store_true", help=verbose_help)
+    a.add_argument("--no-taught", action="store_true", help="answer from the knowledge alone, without the database's taught questions")
     add_common(a)
     a.set_defaults(func=cmd_ask)
 
     c = add_command(sub, "chat", "interactive chat in the terminal; follow-ups use the conversation so far (also works piped)")
     c.add_argument("--lang", choices=("auto", "en", "hu"), default="auto", help=lang_help)
     c.add_argument("--verbose", action="store_true", help=verbose_help)
+    c.add_argument("--no-taught", action="store_true", help="answer from the knowledge alone, without the database's taught questions")
     add_common(c)
     c.set_defaults(func=cmd_chat)
 
     v = add_command(sub, "validate", "check knowledge files; exit 2 when one is invalid")
-    v.add_argument("path", nargs="?", help="file or directory (default: the knowledge directory)")
+    v.add_argument("path", nargs="?", help="file or directory (default: the knowledge directory); a taught file "
+                                           "(export --format taught) is checked against the knowledge")
+    add_common(v)
     v.set_defaults(func=cmd_validate)
 
-    e = add_command(sub, "export", "the profile as a wiki page")
-    e.add_argument("--format", choices=("markdown",), default="markdown", help="output format (markdown, the default)")
+    e = add_command(sub, "export", "the profile as a wiki page, or what the community taught (--format taught)")
+    e.add_argument("--format", choices=("markdown", "taught"), default="markdown",
+                   help="markdown (the default), or taught: the database's taught questions and community answers as YAML")
     e.add_argument("--lang", choices=("both", "en", "hu"), default="both", help="edition(s) to export: both (default), en or hu")
     add_common(e)
     e.set_defaults(func=cmd_export)
@@ -190,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     from adapters import cli_quiz  # quiz, leaderboard and forget
 
     cli_quiz.register(sub)
+    from adapters import cli_teach  # teach, taught, answer, import
+
+    cli_teach.register(sub)
 
     tg = add_command(sub, "telegram", "run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling or --webhook)")
     tg.add_argument("--webhook", metavar="URL", help="webhook mode: the public HTTPS URL Telegram posts to")

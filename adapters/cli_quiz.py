@@ -190,6 +190,8 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
     user = _user()
     step = await svc.start(user, args.community, lang, onboarding=args.onboarding, count=args.count,
                            kinds=kinds, seed=args.seed)
+    if step.unsaved:
+        return fail(t("cli.storage_error", lang, error=step.unsaved))
     if not step.accepted:
         return fail(step.message)
     show(step.message)
@@ -216,10 +218,14 @@ async def _play(advisor, store, settings, args, lang, kinds, replies) -> int:
             reply = QUIT
         if reply is QUIT or (isinstance(reply, str) and reply.strip().lower() in _QUIT_WORDS):
             stopped = await svc.stop(user)
+            if stopped.unsaved:
+                return fail(t("cli.storage_error", lang, error=stopped.unsaved))
             print()
             show(stopped.message)
             return EXIT_OK
         step = await svc.answer(user, reply, session_id=view.session_id, index=view.index)
+        if step.unsaved:  # the data store failed (a full disk): one clear line, no retry loop
+            return fail(t("cli.storage_error", lang, error=step.unsaved))
         if not step.accepted:
             show(step.message)
             view = step.next
@@ -301,9 +307,10 @@ def cmd_report(args) -> int:
         except ValueError:
             print(t("err.since_format", lang, value=args.since), file=sys.stderr)
             return EXIT_USAGE
+    advisor = load_advisor(args)
 
     async def work(store) -> int:
-        r = await report.compute(store, time.time(), since, args.community, args.platform)
+        r = await report.compute(store, time.time(), since, args.community, args.platform, advisor=advisor)
         out = {"text": lambda: report.to_text(r, lang), "json": lambda: report.to_json(r),
                "html": lambda: report.to_html(r, lang)}[args.format]()
         if args.output:
@@ -368,6 +375,7 @@ def register(sub) -> None:
                    help="text (default), json, or html with charts")
     r.add_argument("--lang", choices=("en", "hu"), default="en", help="language of the report (default: en)")
     r.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_common(r)
     r.set_defaults(func=cmd_report)
 
     h = add_command(sub, "health", "exit 0 when the knowledge base loads and the data store answers")

@@ -28,6 +28,10 @@ PLATFORM = "discord"
 DM_COMMUNITY = "dm"
 NO_PINGS = discord.AllowedMentions.none()
 EMBED_DESCRIPTION_LIMIT = 4096
+CONTENT_LIMIT = 2000
+DEFER_AFTER = 1.5  # seconds without a response after which an interaction is deferred (Discord allows 3)
+MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)  # who sees the moderators' commands by default
+REPORT_MAX_GROUPED = 2000  # /report groups the latest this many unanswered questions (the CLI report groups all)
 COLOUR = discord.Colour.blurple()
 
 
@@ -45,10 +49,47 @@ def _safe(text: str) -> str:
     return discord.utils.escape_mentions(text)
 
 
-def answer_embed(text: str) -> discord.Embed:
+def _plain(text: str) -> str:
+    """Text people wrote, shown as written: Markdown escaped (a masked link ``[x](url)`` stays text,
+    its address visible), and mentions escaped."""
+    return _safe(discord.utils.escape_markdown(text))
+
+
+def _chunks(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at a line end where there is one in the
+    second half of a piece, else at a space, else anywhere (a piece never ends in a lone backslash,
+    which would escape nothing)."""
+    out = []
+    while len(text) > limit:
+        cut = text.rfind("\n", limit // 2, limit)
+        if cut < 0:
+            cut = text.rfind(" ", limit // 2, limit)
+        if cut < 0:
+            cut = limit
+        while cut > 1 and text[cut - 1] == "\\":
+            cut -= 1
+        out.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    out.append(text)
+    return [c for c in out if c.strip()]
+
+
+def _fit(text: str, limit: int) -> str:
+    """At most ``limit`` characters, marked with … when cut (escape first, then fit)."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    while cut > 1 and text[cut - 1] == "\\":
+        cut -= 1
+    return text[:cut] + "…"
+
+
+def answer_embed(text: str, escape=_safe) -> discord.Embed:
+    """An embed of a text: the first line the title, the rest the description; ``escape`` applied
+    before the lengths are fitted to Discord's limits, so escaping cannot push them over."""
     title, _, rest = text.partition("\n")
-    rest = rest if len(rest) <= EMBED_DESCRIPTION_LIMIT else rest[: EMBED_DESCRIPTION_LIMIT - 1] + "…"
-    return discord.Embed(title=_safe(title)[:256], description=_safe(rest) or None, colour=COLOUR)
+    return discord.Embed(title=_fit(escape(title), 256), description=_fit(escape(rest), EMBED_DESCRIPTION_LIMIT) or None,
+                         colour=COLOUR)
 
 
 # -- buttons that survive restarts: their state is in the custom_id ------------------------------------
@@ -107,6 +148,44 @@ class ModeratorButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:h
         await adapter_of(interaction.client).on_ask_moderator(interaction, self.log_id)
 
 
+class TeachButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:t:(?P<ticket>\d+):(?P<topic>[a-z]+:[A-Za-z0-9._-]+)"):
+    """Under a ticket in the moderators' channel: teach its question one of the closest topics."""
+
+    def __init__(self, ticket_id: int, topic: str, label: str = ""):
+        super().__init__(discord.ui.Button(label=(label or topic)[:80], style=discord.ButtonStyle.secondary,
+                                           custom_id=f"ra:t:{ticket_id}:{topic}"[:100]))
+        self.ticket_id, self.topic = ticket_id, topic
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["ticket"]), match["topic"])
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).cmd_teach(interaction, self.topic, self.ticket_id)
+
+
+class OnboardButton(discord.ui.DynamicItem[discord.ui.Button], template=r"ra:o:(?P<guild>\d+)"):
+    """Starts (or retakes) the onboarding quiz of one server: in the welcome DM, in the welcome posted
+    in the server when DMs are closed, and under a failed or timed-out onboarding quiz."""
+
+    def __init__(self, guild_id: int, label: str = "▶"):
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.success, custom_id=f"ra:o:{guild_id}"))
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["guild"]))
+
+    async def callback(self, interaction: discord.Interaction):
+        await adapter_of(interaction.client).on_onboard_button(interaction, self.guild_id)
+
+
+def onboard_view(guild_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(OnboardButton(guild_id, label))
+    return view
+
+
 def answer_view(adapter, reply) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for topic in reply.answer.alternatives[:3]:
@@ -146,22 +225,63 @@ def _desc(key: str) -> app_commands.locale_str:
     return app_commands.locale_str(t(key, "en")[:100], key=key)
 
 
-def limited(method):
-    """An adapter method with :class:`bot.service.Limited` (the core's rate limit) answered: an
-    interaction always gets the notice, privately (Discord shows "did not respond" otherwise); a
-    mention gets it as a reply once in a while, then silence."""
-    @functools.wraps(method)
-    async def run(self, event, *args, **kwargs):
+def _lock(interaction: discord.Interaction) -> asyncio.Lock:
+    """One lock per interaction: its first response and a deferral never race each other."""
+    return interaction.extras.setdefault("ra_lock", asyncio.Lock())
+
+
+async def _defer_later(interaction: discord.Interaction, private: bool, edit: bool) -> None:
+    """After :data:`DEFER_AFTER` seconds without a response, defer: Discord shows "thinking…" (or,
+    for a button whose message will be edited, nothing) and allows 15 minutes for the followups."""
+    await asyncio.sleep(DEFER_AFTER)
+    async with _lock(interaction):
+        if interaction.response.is_done():
+            return
         try:
-            return await method(self, event, *args, **kwargs)
-        except Limited as exc:
-            if isinstance(event, discord.Interaction):
-                lang = await self.lang_for(event.user, event.locale)
-                await self.respond(event, content=exc.text(lang), ephemeral=True)
-            elif exc.notify and isinstance(event, discord.Message):
-                lang = await self.lang_for(event.author)
-                await event.reply(content=_safe(exc.text(lang)), allowed_mentions=NO_PINGS, mention_author=False)
-    return run
+            if edit:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=private, thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("could not defer interaction %s: %s", interaction.id, exc)
+
+
+def limited(method=None, *, private: bool = False, edit: bool = False):
+    """An adapter entry point made safe for Discord.
+
+    The core's rate limit (:class:`bot.service.Limited`) is answered: an interaction always gets the
+    notice, privately (Discord shows "did not respond" otherwise); a mention gets it as a reply once
+    in a while, then silence. An interaction not answered within :data:`DEFER_AFTER` seconds is
+    deferred (``private``: the answer will be ephemeral; ``edit``: a button whose message is edited
+    in place). An unexpected error is logged for the operator and the user is told, never shown it."""
+    def wrap(method):
+        @functools.wraps(method)
+        async def run(self, event, *args, **kwargs):
+            is_interaction = isinstance(event, discord.Interaction)
+            timer = asyncio.create_task(_defer_later(event, private, edit)) if is_interaction else None
+            try:
+                return await method(self, event, *args, **kwargs)
+            except Limited as exc:
+                if is_interaction:
+                    lang = await self.lang_for(event.user, event.locale)
+                    await self.respond(event, content=exc.text(lang), ephemeral=True)
+                elif exc.notify and isinstance(event, discord.Message):
+                    lang = await self.lang_for(event.author)
+                    await event.reply(content=_safe(exc.text(lang)), allowed_mentions=NO_PINGS, mention_author=False)
+            except Exception:
+                log.exception("%s failed", method.__name__)
+                if is_interaction:
+                    try:
+                        await self.respond(event, content=t("discord.failed", _lang_of_locale(event.locale) or "en"),
+                                           ephemeral=True)
+                    except Exception as exc:  # nothing more to do: the operator has the traceback above
+                        log.warning("could not tell the user of the failure: %s", type(exc).__name__)
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                    await asyncio.gather(timer, return_exceptions=True)
+        return run
+    return wrap(method) if method is not None else wrap
 
 
 class DiscordAdapter:
@@ -171,13 +291,17 @@ class DiscordAdapter:
         self.onboarding_role = onboarding_role
 
     # -- helpers ----------------------------------------------------------------------------------
-    async def lang_for(self, user, locale=None) -> str:
+    async def lang_for(self, user, locale=None, guild_locale=None) -> str:
+        """The user's chosen language, else their client's, else the server's preferred one."""
         pref = await self.svc.lang_of(_user(user))
-        return pref or _lang_of_locale(locale) or "en"
+        return pref or _lang_of_locale(locale) or _lang_of_locale(guild_locale) or "en"
 
     @staticmethod
     def community(guild) -> str:
         return str(guild.id) if guild is not None else DM_COMMUNITY
+
+    def role_title(self, lang: str) -> str:
+        return self.svc.advisor.profile.title.get(lang)
 
     # -- messages ---------------------------------------------------------------------------------
     def question_in(self, message: discord.Message) -> str | None:
@@ -215,30 +339,46 @@ class DiscordAdapter:
             return False  # the moderators have it already
         try:
             channel = await self._channel(opened.place)
-            await channel.send(content=_safe(opened.moderator_text), allowed_mentions=NO_PINGS)
+            parts = _chunks(_plain(opened.moderator_text))
+            teach = self.ticket_view(opened)  # the "teach" buttons under the ticket's last part
+            for i, part in enumerate(parts):
+                await channel.send(content=part, allowed_mentions=NO_PINGS, **(teach if i == len(parts) - 1 else {}))
             return True
         except (discord.HTTPException, ValueError) as exc:
             log.error("could not post ticket #%s to the moderator channel %s: %s", opened.id, opened.place, type(exc).__name__)
             return False
 
     # -- interactions -----------------------------------------------------------------------------
-    async def respond(self, interaction: discord.Interaction, *, embed=None, content=None, view=None, ephemeral=False):
-        kwargs = {"allowed_mentions": NO_PINGS, "ephemeral": ephemeral}
+    async def respond(self, interaction: discord.Interaction, *, embed=None, content=None, view=None, ephemeral=False,
+                      mentions=NO_PINGS):
+        """The interaction's first response, or a followup once it has one (or was deferred)."""
+        kwargs = {"allowed_mentions": mentions, "ephemeral": ephemeral}
         if embed is not None:
             kwargs["embed"] = embed
         if content is not None:
-            kwargs["content"] = _safe(content)[:2000]
+            kwargs["content"] = _fit(_safe(content), CONTENT_LIMIT)
         if view is not None:
             kwargs["view"] = view
-        if interaction.response.is_done():
-            await interaction.followup.send(**kwargs)
-        else:
-            await interaction.response.send_message(**kwargs)
+        async with _lock(interaction):
+            if interaction.response.is_done():
+                await interaction.followup.send(**kwargs)
+            else:
+                await interaction.response.send_message(**kwargs)
+
+    async def update(self, interaction: discord.Interaction, *, content=None, embed=None, view=None):
+        """Replace the message a pressed button is on (a quiz played in one message)."""
+        kwargs = {"content": _fit(_safe(content or ""), CONTENT_LIMIT) or None, "embed": embed,
+                  "view": view if view is not None else discord.ui.View(), "allowed_mentions": NO_PINGS}
+        async with _lock(interaction):
+            if interaction.response.is_done():
+                await interaction.edit_original_response(**kwargs)
+            else:
+                await interaction.response.edit_message(**kwargs)
 
     @limited
     async def cmd_ask(self, interaction: discord.Interaction, question: str) -> None:
         if self.svc.advisor.has_topic(question.strip()):  # an autocomplete choice: its topic id
-            await self.cmd_topic(interaction, question.strip())
+            await self._topic(interaction, question.strip())
             return
         user = _user(interaction.user)
         hint = _lang_of_locale(interaction.locale)
@@ -249,23 +389,26 @@ class DiscordAdapter:
             await self.respond(interaction, content=reply.ticket.asker_text, ephemeral=True)
             await self.post_to_moderators(reply.ticket)
 
-    @limited
-    async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
+    async def _topic(self, interaction: discord.Interaction, topic: str) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         reply = await self.svc.answer_topic(_user(interaction.user), self.community(interaction.guild), topic, lang,
                                             chat_id=getattr(interaction, "channel_id", None))
         await self.respond(interaction, embed=answer_embed(reply.answer.answer), view=answer_view(self, reply))
 
     @limited
+    async def cmd_topic(self, interaction: discord.Interaction, topic: str) -> None:
+        await self._topic(interaction, topic)
+
+    @limited
     async def cmd_competence(self, interaction: discord.Interaction, code: str) -> None:
         if self.svc.advisor.has_topic(f"competence:{code}"):
-            await self.cmd_topic(interaction, f"competence:{code}")
+            await self._topic(interaction, f"competence:{code}")
         else:
-            await self.cmd_ask(interaction, code)
+            await self.cmd_ask.__wrapped__(self, interaction, code)
 
     def autocomplete_topics(self, current: str, lang: str, kinds=("role", "competence", "skill")) -> list[app_commands.Choice[str]]:
         advisor = self.svc.advisor
-        cur = current.strip()
+        cur = current.strip()[:100]
         choices = []
         if cur:
             ans = advisor.ask(cur, lang=lang)
@@ -280,7 +423,7 @@ class DiscordAdapter:
                     choices.append(topic)
         return [app_commands.Choice(name=advisor.topic_label(tp, lang)[:100], value=tp) for tp in choices[:25]]
 
-    @limited
+    @limited(private=True)
     async def cmd_lang(self, interaction: discord.Interaction, lang: str) -> None:
         text = await self.svc.set_lang(_user(interaction.user), lang)
         await self.respond(interaction, content=text, ephemeral=True)
@@ -292,26 +435,30 @@ class DiscordAdapter:
         text = await self.svc.leaderboard(_user(interaction.user), lang, PLATFORM, community)
         if interaction.guild is not None:
             text = text.replace(str(interaction.guild.id), interaction.guild.name, 1)
-        title, _, rest = text.partition("\n")
-        await self.respond(interaction, embed=discord.Embed(title=_safe(title), description=_safe(rest), colour=COLOUR))
+        await self.respond(interaction, embed=answer_embed(text, _plain))
 
-    @limited
+    @limited(private=True)
     async def cmd_forget(self, interaction: discord.Interaction) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         text = await self.svc.forget(_user(interaction.user), lang)
         await self.respond(interaction, content=text, ephemeral=True)
 
-    # -- quizzes ----------------------------------------------------------------------------------
-    @limited
+    # -- quizzes: one message per quiz, edited in place; private (ephemeral) in a server -------------
+    async def _show_quiz(self, interaction: discord.Interaction, step) -> None:
+        if not step.accepted or step.next is None:
+            await self.respond(interaction, content=step.message or "", ephemeral=True)
+            return
+        embed, view = quiz_embed(step.next)
+        await self.respond(interaction, content=step.message, embed=embed, view=view,
+                           ephemeral=interaction.guild is not None)
+
+    @limited(private=True)
     async def cmd_quiz(self, interaction: discord.Interaction) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         step = await self.svc.start_quiz(_user(interaction.user), self.community(interaction.guild), lang)
-        await self.respond(interaction, content=step.message, ephemeral=not step.accepted)
-        if step.accepted and step.next is not None:
-            embed, view = quiz_embed(step.next)
-            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
+        await self._show_quiz(interaction, step)
 
-    @limited
+    @limited(private=True, edit=True)
     async def on_quiz_button(self, interaction: discord.Interaction, sid: str, idx: int, choice: int) -> None:
         user = _user(interaction.user)
         sess = await self.svc.storage.get_session(sid)
@@ -321,77 +468,133 @@ class DiscordAdapter:
             return
         step = await self.svc.quiz_answer(user, choice, session_id=sid, index=idx)
         if not step.accepted:
-            await self.respond(interaction, content=step.message or "", ephemeral=True)
+            now = await self.svc.storage.get_session(sid)
+            if sess.onboarding and (now is None or now.status != "active"):  # timed out: a way forward
+                await self.update(interaction, content=t("discord.onboarding_expired", lang), embed=None,
+                                  view=onboard_view(int(sess.community), t("btn.start_onboarding", lang)))
+            else:
+                await self.respond(interaction, content=step.message or "", ephemeral=True)
             return
-        await self.respond(interaction, content=step.feedback)
         if step.next is not None:
             embed, view = quiz_embed(step.next)
-            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-        elif step.final is not None:
-            await interaction.followup.send(embed=answer_embed(step.final.text), allowed_mentions=NO_PINGS)
-            if step.final.newly_passed and sess.community != DM_COMMUNITY:
-                await self.grant_role(sess.community, interaction.user.id)
+            await self.update(interaction, content=step.feedback, embed=embed, view=view)
+            return
+        final = step.final
+        view = None
+        if final.onboarding and not final.passed and sess.community != DM_COMMUNITY:
+            view = onboard_view(int(sess.community), t("btn.retry_onboarding", lang))
+        await self.update(interaction, content=step.feedback, embed=answer_embed(final.text), view=view)
+        if final.newly_passed and sess.community != DM_COMMUNITY:
+            role = await self.grant_role(sess.community, interaction.user.id)
+            if role is not None:
+                await self.respond(interaction, content=t("discord.onboarding_passed_role", lang, role=role), ephemeral=True)
 
+    # -- onboarding ---------------------------------------------------------------------------------
     async def on_member_join(self, member: discord.Member) -> None:
-        """A new member gets the onboarding quiz in a DM."""
+        """A new member is welcomed with a button that starts the onboarding quiz."""
         if member.bot:
             return
-        lang = await self.lang_for(member)
-        step = await self.svc.start_quiz(_user(member), str(member.guild.id), lang, onboarding=True, by_user=False)
-        if not step.accepted or step.next is None:
-            return
-        try:
-            await member.send(content=_safe(step.message or ""), allowed_mentions=NO_PINGS)
-            embed, view = quiz_embed(step.next)
-            await member.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-        except discord.HTTPException as exc:
-            log.warning("could not DM the onboarding quiz to member %s of guild %s: %s", member.id, member.guild.id,
-                        type(exc).__name__)
+        await self.welcome(member)
 
-    async def grant_role(self, guild_id: str, user_id: int) -> bool:
-        """Give the configured onboarding role; a clear log line when it cannot be done."""
+    async def welcome(self, member: discord.Member) -> str:
+        """The welcome with its start button: by DM, else (DMs closed) in the server's system channel,
+        addressed to the member. Returns "dm", "channel" or "none"."""
+        guild = member.guild
+        lang = await self.lang_for(member, None, guild.preferred_locale)
+        view = onboard_view(guild.id, t("btn.start_onboarding", lang))
+        text = t("discord.welcome_dm", lang, guild=guild.name, role=self.role_title(lang))
+        try:
+            await member.send(content=_fit(_plain(text), CONTENT_LIMIT), view=view, allowed_mentions=NO_PINGS)
+            return "dm"
+        except discord.HTTPException as exc:
+            log.info("member %s of guild %s takes no DMs (%s): welcoming them in the server", member.id, guild.id,
+                     getattr(exc, "code", exc.status))
+        channel = guild.system_channel
+        if channel is None:
+            log.warning("member %s of guild %s takes no DMs and the guild has no system channel: not welcomed",
+                        member.id, guild.id)
+            return "none"
+        try:
+            await channel.send(content=_fit(t("discord.welcome_here", lang, mention=member.mention), CONTENT_LIMIT),
+                               view=view, allowed_mentions=discord.AllowedMentions(users=[member], everyone=False, roles=False))
+            return "channel"
+        except discord.HTTPException as exc:
+            log.warning("could not welcome member %s in the system channel %s of guild %s: %s", member.id, channel.id,
+                        guild.id, type(exc).__name__)
+            return "none"
+
+    async def _start_onboarding(self, interaction: discord.Interaction, guild_id: int) -> None:
+        guild = self.bot.get_guild(int(guild_id))
+        lang = await self.lang_for(interaction.user, interaction.locale, guild.preferred_locale if guild else None)
+        step = await self.svc.start_quiz(_user(interaction.user), str(guild_id), lang, onboarding=True)
+        await self._show_quiz(interaction, step)
+
+    @limited(private=True)
+    async def on_onboard_button(self, interaction: discord.Interaction, guild_id: int) -> None:
+        await self._start_onboarding(interaction, guild_id)
+
+    async def grant_role(self, guild_id: str, user_id: int) -> str | None:
+        """Give the configured onboarding role (its name is returned); a clear log line when it cannot
+        be done."""
         if not self.onboarding_role:
-            return False
+            return None
         guild = self.bot.get_guild(int(guild_id))
         if guild is None:
             log.warning("onboarding passed in guild %s, which the bot no longer sees", guild_id)
-            return False
+            return None
         role = discord.utils.get(guild.roles, name=self.onboarding_role)
         if role is None and self.onboarding_role.isdigit():
             role = guild.get_role(int(self.onboarding_role))
         if role is None:
             log.warning("onboarding role %r not found in guild %s (%s)", self.onboarding_role, guild.name, guild.id)
-            return False
+            return None
         member = guild.get_member(int(user_id))
         if member is None:
             try:
                 member = await guild.fetch_member(int(user_id))
             except discord.HTTPException:
                 log.warning("member %s not found in guild %s to grant the onboarding role", user_id, guild.id)
-                return False
+                return None
         try:
             await member.add_roles(role, reason="Role Advisor: onboarding quiz passed")
         except discord.Forbidden:
             log.error("cannot grant role %r in guild %s (%s): the bot lacks the Manage Roles permission or its role "
                       "is below %r", role.name, guild.name, guild.id, role.name)
-            return False
+            return None
+        except discord.HTTPException as exc:
+            log.error("could not grant role %r in guild %s: %s", role.name, guild.id, exc)
+            return None
         log.info("granted role %r to member %s in guild %s after the onboarding quiz", role.name, member.id, guild.id)
-        return True
+        return role.name
 
-    @limited
-    async def cmd_onboard(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        """Server-wide action: send the onboarding quiz to a member (Manage Server only)."""
-        self.svc.admit(_user(interaction.user))  # moderators are not limited
+    @limited(private=True)
+    async def cmd_onboard(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        """``/onboard``: take the onboarding quiz here (privately); ``/onboard member``: welcome a
+        member again, DM or server (Manage Server only), and say truthfully what happened."""
         lang = await self.lang_for(interaction.user, interaction.locale)
-        perms = getattr(interaction.user, "guild_permissions", None)
-        if interaction.guild is None or perms is None or not perms.manage_guild:
+        if interaction.guild is None:
             await self.respond(interaction, content=t("chat.no_permission", lang), ephemeral=True)
             return
-        await self.on_member_join(member)
-        await self.respond(interaction, content=t("chat.sent_to_dm", lang), ephemeral=True)
+        if member is None or member.id == interaction.user.id:
+            await self._start_onboarding(interaction, interaction.guild.id)
+            return
+        self.svc.admit(_user(interaction.user))  # moderators are not limited
+        perms = getattr(interaction.user, "guild_permissions", None)
+        if perms is None or not perms.manage_guild:
+            await self.respond(interaction, content=t("chat.no_permission", lang), ephemeral=True)
+            return
+        where = await self.welcome(member)
+        name = _plain(member.display_name)
+        if where == "dm":
+            text = t("discord.onboard_sent", lang, name=name)
+        elif where == "channel":
+            text = t("discord.onboard_posted", lang, name=name, channel=interaction.guild.system_channel.mention)
+        else:
+            text = t("discord.onboard_failed", lang, name=name)
+        await self.respond(interaction, content=text, ephemeral=True)
 
     # -- moderators ---------------------------------------------------------------------------------
-    @limited
+    @limited(private=True)
     async def on_ask_moderator(self, interaction: discord.Interaction, log_id: int) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         opened = await self.svc.escalate(_user(interaction.user), self.community(interaction.guild), log_id,
@@ -403,20 +606,32 @@ class DiscordAdapter:
         await self.post_to_moderators(opened)
 
     async def deliver(self, ticket, text: str) -> bool:
-        """A moderator's answer to the asker: in the channel they asked in, else by DM."""
-        try:
-            if ticket.chat_id:
+        """A moderator's answer to the asker: in the channel they asked in, addressed to them (the one
+        mention allowed), in as many messages as it takes; by DM when that channel cannot be posted
+        in (or the question was not asked in one)."""
+        body = _plain(text)
+        uid = int(ticket.user_id)
+        if ticket.chat_id:
+            try:
                 channel = await self._channel(ticket.chat_id)
-                await channel.send(content=_safe(text), allowed_mentions=NO_PINGS)
-            else:
-                user = await self.bot.fetch_user(int(ticket.user_id))
-                await user.send(content=_safe(text), allowed_mentions=NO_PINGS)
+                parts = _chunks(f"<@{uid}> {body}")
+                ping = discord.AllowedMentions(users=[discord.Object(uid)], everyone=False, roles=False, replied_user=False)
+                for part in parts:
+                    await channel.send(content=part, allowed_mentions=ping)
+                return True
+            except (discord.HTTPException, ValueError) as exc:
+                log.warning("ticket #%s: cannot post in channel %s (%s); trying a DM", ticket.id, ticket.chat_id,
+                            type(exc).__name__)
+        try:
+            user = await self.bot.fetch_user(uid)
+            for part in _chunks(body):
+                await user.send(content=part, allowed_mentions=NO_PINGS)
             return True
         except (discord.HTTPException, ValueError) as exc:
             log.warning("ticket #%s: answer not delivered: %s", ticket.id, type(exc).__name__)
             return False
 
-    @limited
+    @limited(private=True)
     async def cmd_reply(self, interaction: discord.Interaction, ticket: int, answer: str) -> None:
         self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
@@ -427,21 +642,22 @@ class DiscordAdapter:
         ok = await self.deliver(out.ticket, out.deliver)
         await self.respond(interaction, content=await self.svc.handoff.delivered(ticket, ok, lang), ephemeral=True)
 
-    @limited
+    @limited(private=True)
     async def cmd_close(self, interaction: discord.Interaction, ticket: int) -> None:
         self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         out = await self.svc.handoff.close(_user(interaction.user), ticket, lang)
         await self.respond(interaction, content=out.text, ephemeral=True)
 
-    @limited
+    @limited(private=True)
     async def cmd_tickets(self, interaction: discord.Interaction) -> None:
         self.svc.admit(_user(interaction.user))  # moderators are not limited
         lang = await self.lang_for(interaction.user, interaction.locale)
         out = await self.svc.handoff.list_open(_user(interaction.user), lang)
-        await self.respond(interaction, content=out.text, ephemeral=True)
+        for part in _chunks(_plain(out.text)):  # every open ticket, in as many messages as it takes
+            await self.respond(interaction, content=part, ephemeral=True)
 
-    @limited
+    @limited(private=True)
     async def cmd_report(self, interaction: discord.Interaction) -> None:
         self.svc.admit(_user(interaction.user))  # moderators are not limited
         from bot import report
@@ -450,11 +666,12 @@ class DiscordAdapter:
         if not self.svc.handoff.is_moderator(PLATFORM, interaction.user.id):
             await self.respond(interaction, content=t("ticket.not_moderator", lang), ephemeral=True)
             return
-        r = await report.compute(self.svc.storage, self.svc.clock())
-        await self.respond(interaction, embed=answer_embed(report.to_text(r, lang)), ephemeral=True)
+        r = await report.compute(self.svc.storage, self.svc.clock(), advisor=self.svc.advisor,
+                                 max_grouped=REPORT_MAX_GROUPED)
+        await self.respond(interaction, embed=answer_embed(report.to_text(r, lang), _plain), ephemeral=True)
 
     # -- buttons ----------------------------------------------------------------------------------
-    @limited
+    @limited(private=True)
     async def on_vote(self, interaction: discord.Interaction, log_id: int, up: bool) -> None:
         lang = await self.lang_for(interaction.user, interaction.locale)
         ok = await self.svc.vote(_user(interaction.user), log_id, up)
@@ -462,13 +679,83 @@ class DiscordAdapter:
 
     @limited
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
-        await self.cmd_topic(interaction, topic)
+        await self._topic(interaction, topic)
+
+    # -- what the community teaches (moderators) ---------------------------------------------------
+    @limited
+    async def cmd_teach(self, interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None) -> None:
+        """/teach: a ticket's question (``ticket``) or ``question`` answered from now on with
+        ``topic``; without a topic, the closest ones are listed. Taught from an open ticket, its
+        asker gets the topic's answer and the ticket closes."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        target = ticket if ticket is not None else (question or "").strip() or None
+        if target is None:
+            self.svc.admit(user)
+            key = "teach.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        out = await self.svc.teach(user, target, (topic or "").strip() or None, lang)
+        text = out.text
+        if out.ok and out.deliver and out.ticket is not None:
+            ok = await self.deliver(out.ticket, out.deliver)
+            text += "\n" + await self.svc.handoff.delivered(out.ticket.id, ok, lang)
+        await self.respond(interaction, content=text, ephemeral=True)
+
+    def ticket_view(self, opened) -> dict:
+        """Under a ticket posted for the moderators: "teach" buttons with the closest topics."""
+        if not opened.suggestions:
+            return {}
+        view = discord.ui.View(timeout=None)
+        for tp in opened.suggestions[:4]:
+            view.add_item(TeachButton(opened.id, tp, f"🎓 {tp} · {self.svc.topic_label(tp, 'en')}"))
+        return {"view": view}
+
+    def autocomplete_teach_topics(self, current: str, lang: str) -> list[app_commands.Choice[str]]:
+        """The profile's topics, then the community answers (faq:ID), for /teach."""
+        choices = self.autocomplete_topics(current, lang)
+        cur = current.strip().lower()
+        for fid in sorted(self.svc.taught.answers):
+            if len(choices) >= 25:
+                break
+            if not cur or cur in f"faq:{fid}":
+                choices.append(app_commands.Choice(name=f"faq:{fid}"[:100], value=f"faq:{fid}"))
+        return choices[:25]
+
+    @limited
+    async def cmd_taught(self, interaction: discord.Interaction, remove: int | None = None) -> None:
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        out = await (self.svc.untaught(user, remove, lang) if remove is not None else self.svc.taught_list(user, lang, limit=30))
+        await self.respond(interaction, content=out.text, ephemeral=True)
+
+    @limited
+    async def cmd_answer(self, interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None) -> None:
+        """/answer save|edit|list|remove: the community's own answers (faq:ID)."""
+        user = _user(interaction.user)
+        lang = await self.lang_for(interaction.user, interaction.locale)
+        if action == "list":
+            out = await self.svc.answers_list(user, lang)
+        elif action == "remove" and answer_id:
+            out = await self.svc.remove_answer(user, answer_id, lang)
+        elif action == "save" and text:
+            out = await self.svc.save_answer(user, answer_id, text, lang, phrasing=question)
+        elif action == "edit" and answer_id and text:
+            out = await self.svc.edit_answer(user, answer_id, text, lang)
+        else:
+            self.svc.admit(user)
+            key = "faq.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self.respond(interaction, content=t(key, lang), ephemeral=True)
+            return
+        await self.respond(interaction, content=out.text, ephemeral=True)
 
 
 class _AdvisorMixin:
     """The bot's behaviour, shared by the single-connection and the auto-sharded bot."""
 
-    def __init__(self, service, *, onboarding_role=None, members_intent=True, **shards):
+    def __init__(self, service, *, onboarding_role=None, members_intent=True, guild_ids=(), **shards):
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
@@ -479,14 +766,45 @@ class _AdvisorMixin:
             **shards,
         )
         self.service = service
+        self.guild_ids = tuple(guild_ids)
         self.adapter = DiscordAdapter(self, service, onboarding_role)
         self._register_commands()
 
     async def setup_hook(self) -> None:
         await self.service.storage.open()
         self._retention = asyncio.get_running_loop().create_task(self.service.maintain())
-        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton)
+        self.add_dynamic_items(VoteButton, TopicButton, QuizButton, ModeratorButton, OnboardButton, TeachButton)
         await self.tree.set_translator(CatalogueTranslator())
+        await self.sync_commands()
+
+    async def sync_commands(self) -> bool:
+        """Register the slash commands with Discord (one bulk overwrite each, so a removed command
+        goes too): globally, or, with DISCORD_GUILD_IDS, in those servers (updated at once there) with
+        the global set emptied so no command is listed twice. A failure is logged; mentions and DMs
+        still work."""
+        ok = True
+        try:
+            if self.guild_ids:
+                for gid in self.guild_ids:
+                    guild = discord.Object(gid)
+                    self.tree.copy_global_to(guild=guild)
+                    try:
+                        done = await self.tree.sync(guild=guild)
+                        log.info("registered %d slash commands in guild %s", len(done), gid)
+                    except discord.Forbidden:
+                        ok = False
+                        log.error("cannot register slash commands in guild %s: the bot is not in it, or was invited "
+                                  "without the applications.commands scope", gid)
+                self.tree.clear_commands(guild=None)
+                await self.tree.sync()
+            else:
+                done = await self.tree.sync()
+                log.info("registered %d slash commands globally (Discord may take up to an hour to show changes)",
+                         len(done))
+        except discord.HTTPException as exc:
+            log.error("could not register the slash commands: %s", exc)
+            return False
+        return ok
 
     async def close(self) -> None:
         task = getattr(self, "_retention", None)
@@ -555,28 +873,63 @@ class _AdvisorMixin:
             await a.cmd_forget(interaction)
 
         @tree.command(name="reply", description=_desc("cmd.reply"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
         @app_commands.describe(ticket=_desc("arg.ticket"), answer=_desc("arg.answer"))
         async def reply(interaction: discord.Interaction, ticket: int, answer: str):
             await a.cmd_reply(interaction, ticket, answer)
 
         @tree.command(name="close", description=_desc("cmd.close"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
         @app_commands.describe(ticket=_desc("arg.ticket"))
         async def close(interaction: discord.Interaction, ticket: int):
             await a.cmd_close(interaction, ticket)
 
         @tree.command(name="tickets", description=_desc("cmd.tickets"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
         async def tickets(interaction: discord.Interaction):
             await a.cmd_tickets(interaction)
 
         @tree.command(name="report", description=_desc("cmd.report"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
         async def report_cmd(interaction: discord.Interaction):
             await a.cmd_report(interaction)
 
+        @tree.command(name="teach", description=_desc("cmd.teach"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
+        @app_commands.describe(topic=_desc("arg.topic"), ticket=_desc("arg.ticket"), question=_desc("arg.phrasing"))
+        async def teach(interaction: discord.Interaction, topic: str | None = None, ticket: int | None = None,
+                        question: str | None = None):
+            await a.cmd_teach(interaction, topic, ticket, question)
+
+        @teach.autocomplete("topic")
+        async def teach_complete(interaction: discord.Interaction, current: str):
+            return a.autocomplete_teach_topics(current, _lang_of_locale(interaction.locale) or "en")
+
+        @tree.command(name="taught", description=_desc("cmd.taught"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
+        @app_commands.describe(remove=_desc("arg.taught_id"))
+        async def taught(interaction: discord.Interaction, remove: int | None = None):
+            await a.cmd_taught(interaction, remove)
+
+        @tree.command(name="answer", description=_desc("cmd.answer"))
+        @app_commands.default_permissions(MODERATOR_PERMISSIONS)
+        @app_commands.guild_only()
+        @app_commands.describe(answer_id=_desc("arg.faq_id"), text=_desc("arg.text"), question=_desc("arg.phrasing"))
+        @app_commands.choices(action=[app_commands.Choice(name=n, value=n) for n in ("save", "edit", "list", "remove")])
+        async def answer(interaction: discord.Interaction, action: str, answer_id: str | None = None,
+                         text: str | None = None, question: str | None = None):
+            await a.cmd_answer(interaction, action, answer_id, text, question)
+
         @tree.command(name="onboard", description=_desc("cmd.onboard"))
         @app_commands.describe(member=_desc("arg.member"))
-        @app_commands.default_permissions(manage_guild=True)
         @app_commands.guild_only()
-        async def onboard(interaction: discord.Interaction, member: discord.Member):
+        async def onboard(interaction: discord.Interaction, member: discord.Member | None = None):
             await a.cmd_onboard(interaction, member)
 
 
@@ -619,6 +972,15 @@ def _shards(env) -> dict | None:
     return {"shard_count": n, "shard_ids": id_list}
 
 
+def _guild_ids(env) -> list[int]:
+    raw = env.get("DISCORD_GUILD_IDS", "").strip()
+    try:
+        ids = [int(x) for x in raw.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise ValueError("DISCORD_GUILD_IDS must be comma-separated server ids like 123456789012345678") from None
+    return ids
+
+
 def create_bot(service=None, env=None) -> commands.Bot:
     """The bot, configured from the environment, not connected (``await bot.start(token)`` runs it)."""
     env = os.environ if env is None else env
@@ -634,8 +996,31 @@ def create_bot(service=None, env=None) -> commands.Bot:
         service,
         onboarding_role=(env.get("DISCORD_ONBOARDING_ROLE") or "").strip() or None,
         members_intent=env.get("DISCORD_MEMBERS_INTENT", "1").strip().lower() not in ("0", "false", "no", "off"),
+        guild_ids=_guild_ids(env),
         **(shards or {}),
     )
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def use_local_endpoints(env) -> bool:
+    """DISCORD_API_BASE_URL and DISCORD_GATEWAY_URL point discord.py at a stand-in Discord on this
+    machine (tests, demos); any other host is refused, so the token can never be sent elsewhere."""
+    from urllib.parse import urlsplit
+
+    import yarl
+
+    api = (env.get("DISCORD_API_BASE_URL") or "").strip()
+    gateway = (env.get("DISCORD_GATEWAY_URL") or "").strip()
+    for var, url in (("DISCORD_API_BASE_URL", api), ("DISCORD_GATEWAY_URL", gateway)):
+        if url and urlsplit(url).hostname not in LOCAL_HOSTS:
+            raise ValueError(t("err.discord_local_only", "en", var=var, host=urlsplit(url).hostname or url))
+    if api:
+        discord.http.Route.BASE = api.rstrip("/")
+    if gateway:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    return bool(api or gateway)
 
 
 async def _run(bot, token: str) -> None:
@@ -697,6 +1082,11 @@ def main(args) -> int:
     from bot.service import Service
     from bot.storage import StorageError, open_storage
 
+    try:
+        use_local_endpoints(os.environ)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     advisor = _load(args)
     try:
         bot = create_bot(Service(advisor, open_storage()))

@@ -45,11 +45,25 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.secrets)
 
 
+# Whatever the secrets, a URL's userinfo password and a ``password=`` pair are masked by their
+# place: a password shorter than 4 characters is not masked as a bare string (it would garble
+# every word holding it), but where a URL or a connection string carries it, it is.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@?#]*:)[^\s@/?#]*@")
+_PASSWORD_PAIR = re.compile(r"(?i)\b((?:ssl)?pass(?:wd|word)?\s*=\s*)('[^']*'|\"[^\"]*\"|[^&\s#,;]+)")
+
+
 def redact(text: str, secrets) -> str:
     """``text`` with every secret masked: in any case (python-telegram-bot lower-cases some error
-    texts), and percent-encoded as a URL would carry it."""
+    texts), and percent-encoded as a URL would carry it; and any URL password or ``password=``
+    value, known or not."""
     pattern = _secret_pattern(tuple(secrets))
-    return pattern.sub(MASK, text) if pattern is not None else text
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    if "@" in text:
+        text = _USERINFO.sub(lambda m: m.group(1) + MASK + "@", text)
+    if "=" in text:
+        text = _PASSWORD_PAIR.sub(lambda m: m.group(1) + MASK, text)
+    return text
 
 
 @functools.lru_cache(maxsize=16)
@@ -78,6 +92,22 @@ class _FatalStartup(logging.Filter):
         return True
 
 
+class _OneLineDriver(logging.Filter):
+    """The database driver's own warnings while a server restarts (asyncpg's pool reconnecting)
+    come with a traceback: the outage is expected and handled (answers never wait on it), so the
+    record keeps one line, the exception's type and message appended."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.name.split(".")[0] in ("asyncpg", "aiosqlite"):
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})" if exc is not None else record.getMessage()
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+            record.stack_info = None
+        return True
+
+
 def database_secrets(env=None) -> list[str]:
     """The database password in every form the configuration carries it (its own variable, the
     URL's userinfo and query, raw and percent-decoded)."""
@@ -93,6 +123,7 @@ def setup_logging(level: int, secrets=()) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter(secrets))
     handler.addFilter(_FatalStartup())
+    handler.addFilter(_OneLineDriver())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -49,7 +49,7 @@ PROMPT_WAIT_TRIES, PROMPT_WAIT_SECONDS = 30, 0.1
 STORE_SECONDS = 2.0  # the longest the inbox waits for the storage
 DM_COMMUNITY = "dm"
 COMMANDS = ("start", "help", "ask", "lang", "quiz", "leaderboard", "forget")
-MODERATOR_COMMANDS = ("reply", "tickets", "close", "report")
+MODERATOR_COMMANDS = ("reply", "tickets", "close", "report", "teach", "taught", "answer")
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ class TelegramAdapter:
         if not opened.place or not opened.moderator_text:
             return  # the moderators have it already
         try:
-            await self._send(bot, int(opened.place), html.escape(opened.moderator_text))
+            await self._send(bot, int(opened.place), html.escape(opened.moderator_text), self._ticket_markup(opened))
         except (TelegramError, ValueError) as exc:
             log.error("could not post ticket #%s to the moderator chat: %s", opened.id, type(exc).__name__)
 
@@ -543,13 +543,8 @@ class TelegramAdapter:
         out = await self.svc.handoff.reply(moderator, int(args[0].lstrip("#")), text, lang)
         if out.ok:
             tk = out.ticket
-            target = str(tk.chat_id or tk.user_id)
-            text = html.escape(out.deliver)
-            if _target(target)[0] < 0:  # a group (or a topic of one): address the asker by name
-                names = await self.svc.storage.display_names(PLATFORM, [tk.user_id])
-                text = f"{mention_html(int(tk.user_id), names.get(tk.user_id) or tk.user_id)}\n{text}"
             try:
-                await self._send(context.bot, target, text)
+                await self._deliver(context.bot, tk, out.deliver)
                 ok = True
             except TelegramError as exc:
                 log.warning("ticket #%s: answer not delivered: %s", tk.id, type(exc).__name__)
@@ -557,6 +552,16 @@ class TelegramAdapter:
             await self._send(context.bot, chat_id, html.escape(await self.svc.handoff.delivered(tk.id, ok, lang)))
         else:
             await self._send(context.bot, chat_id, html.escape(out.text))
+
+    async def _deliver(self, bot, tk, text: str) -> None:
+        """A moderator's (or a taught) answer to the asker of ticket ``tk``, in the chat and forum
+        topic it was asked in; in a group it mentions the asker by name."""
+        target = str(tk.chat_id or tk.user_id)
+        out = html.escape(text)
+        if _target(target)[0] < 0:
+            names = await self.svc.storage.display_names(PLATFORM, [tk.user_id])
+            out = f"{mention_html(int(tk.user_id), names.get(tk.user_id) or tk.user_id)}\n{out}"
+        await self._send(bot, target, out)
 
     async def on_close(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.svc.admit(_user(update.effective_user))
@@ -587,7 +592,7 @@ class TelegramAdapter:
         if not self.svc.handoff.is_moderator(PLATFORM, update.effective_user.id):
             await self._send(context.bot, update.effective_chat.id, html.escape(t("ticket.not_moderator", lang)))
             return
-        r = await report.compute(self.svc.storage, self.svc.clock())
+        r = await report.compute(self.svc.storage, self.svc.clock(), advisor=self.svc.advisor)
         await self._send(context.bot, update.effective_chat.id, to_html(report.to_text(r, lang)))
 
     # -- groups: new members ------------------------------------------------------------------------
@@ -650,6 +655,100 @@ class TelegramAdapter:
             log.warning("update failed: %s", _short(context.error))
             return
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+
+    # -- what the community teaches (moderators) -------------------------------------------------------
+    @staticmethod
+    def _command_rest(update: Update) -> str:
+        """The text after the command word, line breaks kept."""
+        parts = (update.effective_message.text or "").split(None, 1)
+        return parts[1] if len(parts) > 1 else ""
+
+    async def _teach_outcome(self, bot, chat_id, out, lang: str) -> None:
+        """Show a /teach outcome: on a ticket taught, the asker gets the topic's answer and the
+        ticket closes; without a topic, the closest topics as buttons."""
+        markup = None
+        if not out.ok and out.suggestions and out.ticket is not None:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+                f"{tp} · {self.svc.topic_label(tp, lang)}"[:60], callback_data=f"tt:{out.ticket.id}:{tp}"[:64])]
+                for tp in out.suggestions])
+        text = out.text
+        if out.ok and out.deliver and out.ticket is not None:
+            tk = out.ticket
+            try:
+                await self._deliver(bot, tk, out.deliver)
+                ok = True
+            except (TelegramError, ValueError) as exc:
+                log.warning("ticket #%s: taught answer not delivered: %s", tk.id, type(exc).__name__)
+                ok = False
+            text += "\n" + await self.svc.handoff.delivered(tk.id, ok, lang)
+        await self._send(bot, chat_id, html.escape(text), markup)
+
+    def _ticket_markup(self, opened) -> InlineKeyboardMarkup | None:
+        """Under a ticket posted for the moderators: "teach" choices, the closest topics."""
+        rows = [[InlineKeyboardButton(f"🎓 {tp} · {self.svc.topic_label(tp, 'en')}"[:60],
+                                      callback_data=f"tt:{opened.id}:{tp}"[:64])] for tp in opened.suggestions or ()]
+        return InlineKeyboardMarkup(rows) if rows else None
+
+    async def on_teach(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        from bot.taught import parse_teach
+
+        user = _user(update.effective_user)
+        lang = await self._ui_lang(update.effective_user)
+        target, topic = parse_teach(self._command_rest(update))
+        if target is None:
+            self.svc.admit(user)
+            key = "teach.usage" if self.svc.may_teach(user) else "ticket.not_moderator"
+            await self._send(context.bot, update.effective_chat.id, html.escape(t(key, lang)))
+            return
+        out = await self.svc.teach(user, target, topic, lang)
+        await self._teach_outcome(context.bot, update.effective_chat.id, out, lang)
+
+    async def on_teach_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        q = update.callback_query
+        await q.answer()
+        _, ticket, topic = (q.data or "").split(":", 2)
+        lang = await self._ui_lang(q.from_user)
+        out = await self.svc.teach(_user(q.from_user), int(ticket), topic, lang)
+        await self._teach_outcome(context.bot, q.message.chat.id if q.message else q.from_user.id, out, lang)
+
+    async def on_taught(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = _user(update.effective_user)
+        lang = await self._ui_lang(update.effective_user)
+        args = context.args or []
+        if args and args[0].lower() in ("remove", "rm", "del", "torol", "töröl"):
+            if len(args) < 2 or not args[1].lstrip("#").isdigit():
+                self.svc.admit(user)
+                key = "teach.usage_remove" if self.svc.may_teach(user) else "ticket.not_moderator"
+                out_text = t(key, lang)
+            else:
+                out_text = (await self.svc.untaught(user, int(args[1].lstrip("#")), lang)).text
+        else:
+            out_text = (await self.svc.taught_list(user, lang)).text
+        for part in split_message(html.escape(out_text)):
+            await self._send(context.bot, update.effective_chat.id, part)
+
+    async def on_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/answer save TEXT, /answer edit ID TEXT, /answer list, /answer remove ID."""
+        user = _user(update.effective_user)
+        lang = await self._ui_lang(update.effective_user)
+        words = self._command_rest(update).split(None, 1)
+        action, rest = (words[0].lower() if words else ""), (words[1] if len(words) > 1 else "")
+        if action == "list":
+            out = await self.svc.answers_list(user, lang)
+        elif action in ("remove", "rm") and rest.strip():
+            out = await self.svc.remove_answer(user, rest.split()[0], lang)
+        elif action == "save" and rest.strip():
+            out = await self.svc.save_answer(user, None, rest, lang)
+        elif action == "edit" and len(rest.split(None, 1)) == 2:
+            faq_id, text = rest.split(None, 1)
+            out = await self.svc.edit_answer(user, faq_id, text, lang)
+        else:
+            self.svc.admit(user)
+            out_text = t("faq.usage" if self.svc.may_teach(user) else "ticket.not_moderator", lang)
+            await self._send(context.bot, update.effective_chat.id, html.escape(out_text))
+            return
+        for part in split_message(html.escape(out.text)):
+            await self._send(context.bot, update.effective_chat.id, part)
 
 
 class Inbox:
@@ -795,11 +894,15 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     app.add_handler(CommandHandler("close", adapter.limited(adapter.on_close)))
     app.add_handler(CommandHandler("tickets", adapter.limited(adapter.on_tickets)))
     app.add_handler(CommandHandler("report", adapter.limited(adapter.on_report)))
+    app.add_handler(CommandHandler("teach", adapter.limited(adapter.on_teach)))
+    app.add_handler(CommandHandler("taught", adapter.limited(adapter.on_taught)))
+    app.add_handler(CommandHandler("answer", adapter.limited(adapter.on_answer)))
     app.add_handler(MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, adapter.on_new_members))
     text = (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
     app.add_handler(MessageHandler(private & text, adapter.limited(adapter.on_private_text)))
     app.add_handler(MessageHandler(groups & text, adapter.limited(adapter.on_group_text)))
     app.add_handler(MessageHandler(private & filters.COMMAND, adapter.limited(adapter.on_unknown_command)))
+    app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_teach_button), pattern=r"^tt:\d+:"))
     app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_callback)))
     app.add_handler(PollAnswerHandler(adapter.limited(adapter.on_poll_answer)))
     app.add_handler(InlineQueryHandler(adapter.on_inline))

@@ -15,9 +15,11 @@ from .i18n import t
 from .kb import Profile
 from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
-from .text import clean, strip_markup, tokens
+from .text import clean, strip_markup
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
-from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, fix_typos, match, other_role, request, smalltalk
+from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk, words
+from .understand import _FIXED, _ROLEISH, _ST_BLOCK  # fields of a record of words()
+
 
 __all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
 
@@ -93,21 +95,35 @@ def read_lexicon(path=None) -> tuple[bytes, str]:
 _MAGIC = b"role-advisor cache 2\n"
 
 
-def _private_dir(cdir: Path) -> bool:
-    """Make ``cdir`` (mode 0700) if it is missing; True when it is a real directory of this user
-    that nobody else can read or write (a directory of ours that is too open is closed first)."""
+def _private_dir(cdir: Path) -> Path | None:
+    """The directory to keep the cache in: ``cdir`` itself when it is a real directory of this user
+    that nobody else can read or write (made 0700 when missing), else a subdirectory of it made
+    that way — a directory the operator chose is never re-moded. None when neither can be had,
+    or when ``cdir`` is a symbolic link."""
     import stat
 
+    def private(d: Path) -> bool:
+        st = os.lstat(d)
+        return stat.S_ISDIR(st.st_mode) and not st.st_mode & 0o077 and \
+            (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+
     try:
-        cdir.mkdir(parents=True, mode=0o700, exist_ok=True)
-        st = os.lstat(cdir)
-        if not stat.S_ISDIR(st.st_mode) or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
-            return False
-        if st.st_mode & 0o077:
-            os.chmod(cdir, 0o700)
-        return True
+        try:
+            cdir.mkdir(parents=True, mode=0o700)
+        except FileExistsError:
+            pass
+        if private(cdir):
+            return cdir
+        if not stat.S_ISDIR(os.lstat(cdir).st_mode):
+            return None  # a link or a file: nothing is written through it
+        sub = cdir / (f"role-advisor-{os.getuid()}" if hasattr(os, "getuid") else "role-advisor")
+        try:
+            sub.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        return sub if private(sub) else None
     except OSError:
-        return False
+        return None
 
 
 def _read_private(f: Path) -> bytes | None:
@@ -129,20 +145,32 @@ def _read_private(f: Path) -> bytes | None:
 
 def _cache_secret(cdir: Path) -> bytes | None:
     """The key that authenticates this user's cache files: 32 random bytes kept in the cache
-    directory (mode 0600), made on first use."""
+    directory (mode 0600), made on first use. Two processes starting together agree on one key:
+    it is written whole to a temporary file and linked into place, and the one that finds it
+    there already uses that one."""
     f = cdir / "key"
     key = _read_private(f)
     if key is not None and len(key) == 32:
         return key
     import secrets
+    import tempfile
 
     try:
-        f.unlink(missing_ok=True)
-        fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        key = secrets.token_bytes(32)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(key)
-        return key
+        if os.path.lexists(f):
+            f.unlink()  # not ours, too open, or not a key: replaced
+        fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".key-")  # mode 0600
+        try:
+            key = secrets.token_bytes(32)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(key)
+            try:
+                os.link(tmp, f)
+            except FileExistsError:  # another process made it first: use that one
+                key = _read_private(f)
+                return key if key is not None and len(key) == 32 else None
+            return key
+        finally:
+            os.unlink(tmp)
     except OSError:
         return None
 
@@ -176,7 +204,8 @@ def load_compiled(path: Path, fingerprint: bytes | None = None,
 
     raw = read_file(path)
     cdir = _cache_dir()
-    secret = _cache_secret(cdir) if cdir is not None and _private_dir(cdir) else None
+    cdir = _private_dir(cdir) if cdir is not None else None
+    secret = _cache_secret(cdir) if cdir is not None else None
     if secret is None:
         return _compile(raw, str(path), lexicon)
     lex_raw = lexicon[0] if lexicon else b""
@@ -226,6 +255,8 @@ class Advisor:
         self.profile_id = profile_id
         self.profile, self.index = profiles[profile_id]
         self._rendered: dict[tuple, str] = {}
+        self._said: dict[tuple[str, str], str] = {}
+        self._topic_set = frozenset(self.topics())
 
     @classmethod
     def load(cls, path: str | Path | None = None, profile: str | None = None) -> "Advisor":
@@ -252,53 +283,58 @@ class Advisor:
         question = clean(text)
         probe = strip_markup(question)
         forced = lang in ("en", "hu")
-        toks = fix_typos(self.index, tokens(probe))
+        ix = self.index
+        recs = words(ix, probe)  # each word, its typo fixed, with what every step asks of it
+        toks = list(map(_FIXED, recs))
         if not forced:
-            lang = detect_lang(probe, self.index, context.lang if context is not None and context.lang else hint, toks)
+            lang = detect_lang(probe, ix, context.lang if context is not None and context.lang else hint, toks, recs)
         prof = self.profile
-        title = prof.title.get(lang)
         if not probe.strip(" ?!.,;:-"):
-            return Answer(question, lang, False, None, 0.0, t("decline.empty", lang, title=title))
-        chat = smalltalk(self.index, probe, toks)
+            return Answer(question, lang, False, None, 0.0, self._say("decline.empty", lang))
+        # a word small talk never uses, no word that starts a request, no word of another role's
+        # name: the common answers of those three steps, read from the words without calling them
+        chat = None if len(toks) > 1 and any(map(_ST_BLOCK, recs)) else smalltalk(ix, probe, toks, recs)
         if chat is not None:
             intent, own = chat
             if own and not forced:
-                lang, title = own, prof.title.get(own)
-            return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, t(f"smalltalk.{intent}", lang, title=title))
+                lang = own
+            return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, self._say(f"smalltalk.{intent}", lang))
 
-        if request(self.index, probe, toks):
-            return Answer(question, lang, False, None, 0.0, t("decline.request", lang, title=title))
-        m = match(self.index, probe, light=True, toks=toks)  # a code of the profile decides: no scoring needed
-        rest = other_role(self.index, probe, toks)
+        if not ix.requests.keys().isdisjoint(toks) and request(ix, probe, toks):
+            return Answer(question, lang, False, None, 0.0, self._say("decline.request", lang))
+        m = match(ix, probe, light=True, toks=toks, recs=recs)  # a code of the profile decides: no scoring needed
+        rest = other_role(ix, probe, toks, recs) if any(map(_ROLEISH, recs)) else None
         if rest is not None:
-            m = match(self.index, rest) if not (m.codes.competences or m.codes.skills) else m
+            m = match(ix, rest) if not (m.codes.competences or m.codes.skills) else m
             if m.topic is not None or m.codes.competences or m.codes.skills:
                 topic = self._code_topic(m) or m.topic
                 if topic and self.has_topic(topic):
                     what = self.topic_label(topic, lang)
                     return Answer(question, lang, False, None, 0.0,
-                                  t("decline.other_role", lang, title=title, what=what), [topic])
-            return Answer(question, lang, False, None, 0.0, t("decline.other_role_any", lang, title=title))
+                                  t("decline.other_role", lang, title=prof.title.get(lang), what=what), [topic])
+            return Answer(question, lang, False, None, 0.0, self._say("decline.other_role_any", lang))
 
-        comps = [c for c in m.codes.competences if prof.competence(c)]
-        absent = [c for c in m.codes.competences if not prof.competence(c)]
-        skills = [s for s in m.codes.skills if prof.skill(s)]
-        bad_skills = [s for s in m.codes.skills if not prof.skill(s)]
+        codes = m.codes
+        if codes.competences or codes.skills:
+            comps = [c for c in codes.competences if prof.competence(c)]
+            absent = [c for c in codes.competences if not prof.competence(c)]
+            skills = [s for s in codes.skills if prof.skill(s)]
+            bad_skills = [s for s in codes.skills if not prof.skill(s)]
 
-        if comps:
-            topic = f"competence:{comps[0]}"
-            alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
-            return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context), verbose)
-        if skills and not absent:
-            topic = f"skill:{skills[0]}"
-            alts = [f"skill:{s}" for s in skills[1:]]
-            return self._answer(question, lang, topic, 1.0, alts, m, None, verbose)
-        if absent:
-            return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
-        if bad_skills and m.topic is None:
-            codes = ", ".join(s.code for s in prof.skills)
-            return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
-        turn = follow_up(m, context, self._skills_of, self._needing, self._listed)
+            if comps:
+                topic = f"competence:{comps[0]}"
+                alts = [f"competence:{c}" for c in comps[1:]] + [f"skill:{s}" for s in skills]
+                return self._answer(question, lang, topic, 1.0, alts, m, keeps_view(m, context), verbose)
+            if skills and not absent:
+                topic = f"skill:{skills[0]}"
+                alts = [f"skill:{s}" for s in skills[1:]]
+                return self._answer(question, lang, topic, 1.0, alts, m, None, verbose)
+            if absent:
+                return Answer(question, lang, False, None, 0.0, self._absent_text(absent[0], lang))
+            if bad_skills and m.topic is None:
+                codes = ", ".join(s.code for s in prof.skills)
+                return Answer(question, lang, False, None, 0.0, t("decline.ks_unknown", lang, code=bad_skills[0], codes=codes))
+        turn = follow_up(m, context, self._skills_of, self._needing, self._listed) if context is not None else None
         if turn is not None:
             topic, view = turn
             wanted = requested_lang(m)
@@ -310,8 +346,15 @@ class Advisor:
             # "what skills do I need?", "milyen szintek?": the competences with levels and codes
             return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m, None, verbose)
         if m.topic is None:
-            return Answer(question, lang, False, None, min(m.score, 0.99), t("decline.generic", lang, title=title))
+            return Answer(question, lang, False, None, min(m.score, 0.99), self._say("decline.generic", lang))
         return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m, None, verbose)
+
+    def _say(self, key: str, lang: str) -> str:
+        """A message whose only value is the profile's title, formatted once per language."""
+        text = self._said.get((key, lang))
+        if text is None:
+            text = self._said[(key, lang)] = t(key, lang, title=self.profile.title.get(lang))
+        return text
 
     def conversation(self, ttl: float = DEFAULT_TTL, clock=None) -> "Conversation":
         """A conversation: its ``ask`` keeps the dialogue context between turns."""
@@ -353,19 +396,17 @@ class Advisor:
                 view: str | None = None, verbose: bool = False) -> Answer:
         if view is None:
             view = "level" if m.want_level and not m.want_ks else "ks" if m.want_ks and not m.want_level else "full"
-        text = self.render(topic, lang, level=view == "level", ks=view == "ks", matrix=m.want_matrix, notes=verbose)
-        alts = [a for a in dict.fromkeys(alts) if a != topic and self.has_topic(a)]
+        level, ks = view == "level", view == "ks"
+        text = self._rendered.get((topic, lang, level, ks, m.want_matrix, verbose))  # as render() keeps them
+        if text is None:
+            text = self.render(topic, lang, level=level, ks=ks, matrix=m.want_matrix, notes=verbose)
+        if alts:
+            has = self._topic_set
+            alts = [a for a in dict.fromkeys(alts) if a != topic and a in has]
         return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
 
     def has_topic(self, topic: str) -> bool:
-        kind, _, key = topic.partition(":")
-        if kind == "role":
-            return key in _ROLE_FIELDS
-        if kind == "competence":
-            return self.profile.competence(key) is not None
-        if kind == "skill":
-            return self.profile.skill(key) is not None
-        return False
+        return topic in self._topic_set  # every topic of topics()
 
     def render(self, topic: str, lang: str, *, level: bool = False, ks: bool = False, matrix: bool = False,
                notes: bool = False) -> str:
@@ -399,6 +440,14 @@ class Advisor:
         return out
 
     def _absent_text(self, code: str, lang: str) -> str:
+        """Why a competence code the profile does not list has no answer (once per code and
+        language: a code has a letter A-E and at most two digits)."""
+        text = self._said.get((code, lang))
+        if text is None:
+            text = self._said[(code, lang)] = self._absent(code, lang)
+        return text
+
+    def _absent(self, code: str, lang: str) -> str:
         prof = self.profile
         codes = ", ".join(c.code for c in prof.competences)
         row = prof.matrix_row(code)

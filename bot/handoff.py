@@ -7,6 +7,7 @@ was delivered, or a moderator closed it). Everything is in the database, so a re
 from __future__ import annotations
 
 import os
+import re
 
 from .i18n import t
 from .record import Record
@@ -47,15 +48,20 @@ def age_text(seconds: float, lang: str) -> str:
 class Opened(Record):
     """A new ticket: its id, what to tell the asker, what to post for the moderators, and where."""
 
-    __slots__ = ("id", "asker_text", "moderator_text", "place")
+    __slots__ = ("id", "asker_text", "moderator_text", "place", "suggestions")
+    _defaults = {"suggestions": ()}  # topics the matcher found closest: "teach" choices for the moderators
 
 
 class Outcome(Record):
     """The result of a moderator's command: ``ok``, the text for the moderator, and for a reply the
     ticket and the text to deliver to the asker."""
 
-    __slots__ = ("ok", "text", "ticket", "deliver")
-    _defaults = {"ticket": None, "deliver": None}
+    __slots__ = ("ok", "text", "ticket", "deliver", "suggestions")
+    _defaults = {"ticket": None, "deliver": None, "suggestions": None}
+
+
+# "/reply 42 --save text" (or --save=ID): the reply is also saved as a community answer
+_SAVE = re.compile(r"^--save(?:=(\S+))?(?:\s+|$)")
 
 
 class Handoff:
@@ -63,6 +69,10 @@ class Handoff:
         self.storage = storage
         self.clock = clock
         self.settings = settings or HandoffSettings.from_env()
+        # set by the Service: ``await saver(moderator, ticket, text, faq_id, lang)`` -> a line for the
+        # moderator, for a reply given with --save
+        self.saver = None
+        self._notes: dict[int, str] = {}
 
     def enabled(self, platform: str) -> bool:
         return bool(self.settings.places.get(platform))
@@ -94,6 +104,9 @@ class Handoff:
         if not self.is_moderator(moderator.platform, moderator.user_id):
             return Outcome(False, t("ticket.not_moderator", lang))
         text = (text or "").strip()
+        save = _SAVE.match(text)
+        if save is not None:
+            text = text[save.end():].strip()
         if not text:
             return Outcome(False, t("ticket.usage_reply", lang))
         ticket = await self.storage.get_ticket(ticket_id)
@@ -104,14 +117,22 @@ class Handoff:
         if not await self.storage.answer_ticket(ticket_id, moderator.user_id, text, self.clock()):
             return Outcome(False, t("ticket.not_open", lang, id=ticket_id, status=t("ticket.status_answered", lang)))
         deliver = t("ticket.answer_to_user", ticket.lang, id=ticket_id, question=ticket.question, answer=text)
-        return Outcome(True, t("ticket.replied", lang, id=ticket_id), ticket, deliver)
+        done = t("ticket.replied", lang, id=ticket_id)
+        if save is not None and self.saver is not None:
+            note = await self.saver(moderator, ticket, text, save.group(1), lang)
+            if note:
+                self._notes[int(ticket_id)] = note
+                done += "\n" + note
+        return Outcome(True, done, ticket, deliver)
 
     async def delivered(self, ticket_id: int, ok: bool, lang: str = "en") -> str:
         """After the adapter tried to deliver a reply: close the ticket if it arrived."""
+        note = self._notes.pop(int(ticket_id), None)
+        tail = "\n" + note if note else ""
         if ok:
             await self.storage.close_ticket(ticket_id, self.clock())
-            return t("ticket.replied", lang, id=ticket_id)
-        return t("ticket.undelivered", lang, id=ticket_id)
+            return t("ticket.replied", lang, id=ticket_id) + tail
+        return t("ticket.undelivered", lang, id=ticket_id) + tail
 
     async def close(self, moderator, ticket_id: int, lang: str = "en") -> Outcome:
         if not self.is_moderator(moderator.platform, moderator.user_id):

@@ -337,6 +337,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Nem készíthető kvíz: ismeretlen típus: {bad}; ismertek: {known}.",
     },
     "cli.usage_error": {"en": "{prog}: {error} (see: {prog} --help)", "hu": "{prog}: {error} (lásd: {prog} --help)"},
+    "quiz.not_saved": {
+        "en": "Sorry, I could not save that just now: the database is not answering. Nothing was lost — please try again in a minute.",
+        "hu": "Sajnos ezt most nem tudtam elmenteni: az adatbázis nem válaszol. Semmi sem veszett el — kérlek, egy perc múlva próbáld újra.",
+    },
     "cli.storage_error": {"en": "The data store cannot be used: {error}", "hu": "Az adattár nem használható: {error}"},
     # -- chat platforms (Telegram, Discord) --------------------------------------------------------
     "chat.welcome": {
@@ -409,8 +413,50 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd.forget": {"en": "Delete what is stored about you", "hu": "A rólad tárolt adatok törlése"},
     "cmd.competence": {"en": "Look up an e-CF competence", "hu": "Egy e-CF kompetencia"},
     "cmd.kpis": {"en": "The role's KPIs", "hu": "A szerepkör KPI-jai"},
-    "cmd.onboard": {"en": "Send the onboarding quiz to a member (Manage Server)", "hu": "Bevezető kvíz küldése egy tagnak (Szerver kezelése)"},
-    "arg.member": {"en": "The member", "hu": "A tag"},
+    "cmd.onboard": {
+        "en": "Take the onboarding quiz (or send it to a member: Manage Server)",
+        "hu": "A bevezető kvíz kitöltése (vagy elküldése egy tagnak: Szerver kezelése)",
+    },
+    "arg.member": {"en": "The member (Manage Server); leave empty for yourself", "hu": "A tag (Szerver kezelése); üresen hagyva te magad"},
+    # -- Discord onboarding and delivery ------------------------------------------------------------
+    "discord.welcome_dm": {
+        "en": "Welcome to {guild}! Get to know the {role} role with a short onboarding quiz: press the button whenever you are ready.",
+        "hu": "Üdv a közösségben ({guild})! Ismerd meg a szerepkört ({role}) egy rövid bevezető kvízzel: nyomd meg a gombot, amikor készen állsz.",
+    },
+    "discord.welcome_here": {
+        "en": "Welcome, {mention}! I could not send you a private message. Press the button to take the onboarding quiz here (only you will see it), or allow DMs from server members and use /onboard.",
+        "hu": "Üdv, {mention}! Nem tudtam privát üzenetet küldeni neked. A gombbal itt is kitöltheted a bevezető kvízt (csak te látod), vagy engedélyezd a közvetlen üzeneteket a szerver tagjaitól, és használd az /onboard parancsot.",
+    },
+    "btn.start_onboarding": {"en": "Start the onboarding quiz", "hu": "A bevezető kvíz indítása"},
+    "btn.retry_onboarding": {"en": "Retake the onboarding quiz", "hu": "A bevezető kvíz újrakezdése"},
+    "discord.onboarding_expired": {
+        "en": "This onboarding quiz timed out. Press the button to start it again.",
+        "hu": "Ez a bevezető kvíz lejárt. A gombbal újrakezdheted.",
+    },
+    "discord.onboard_sent": {
+        "en": "I sent {name} the onboarding quiz in a private message.",
+        "hu": "Privát üzenetben elküldtem a bevezető kvízt neki: {name}.",
+    },
+    "discord.onboard_posted": {
+        "en": "{name} does not accept private messages, so I invited them to take the quiz in {channel}.",
+        "hu": "{name} nem fogad privát üzeneteket, ezért itt hívtam meg a kvízre: {channel}.",
+    },
+    "discord.onboard_failed": {
+        "en": "{name} does not accept private messages and I cannot post in the server's system channel: ask them to allow DMs from server members, or to use /onboard.",
+        "hu": "{name} nem fogad privát üzeneteket, és a szerver rendszercsatornájára sem írhatok: kérd meg, hogy engedélyezze a közvetlen üzeneteket a szerver tagjaitól, vagy használja az /onboard parancsot.",
+    },
+    "discord.failed": {
+        "en": "Something went wrong on my side; please try again in a moment.",
+        "hu": "Valami hiba történt nálam; kérlek, próbáld újra egy kicsit később.",
+    },
+    "err.discord_local_only": {
+        "en": "{var} may only point at this machine (127.0.0.1), for tests against a stand-in; not {host}.",
+        "hu": "{var} csak erre a gépre (127.0.0.1) mutathat, helyi tesztekhez (most: {host}).",
+    },
+    "discord.onboarding_passed_role": {
+        "en": "You now have the {role} role here.",
+        "hu": "Mostantól megvan ez a rangod a szerveren: {role}.",
+    },
     "arg.question": {"en": "Your question about the role", "hu": "A kérdésed a szerepkörről"},
     "arg.competence": {"en": "Competence code or title", "hu": "Kompetencia kódja vagy neve"},
     "arg.lang": {"en": "Answer language", "hu": "A válaszok nyelve"},
@@ -473,6 +519,75 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cmd.report": {"en": "Moderators: the community's KPIs", "hu": "Moderátorok: a közösség KPI-jai"},
     "arg.ticket": {"en": "Ticket number", "hu": "Jegyszám"},
     "arg.answer": {"en": "Your answer", "hu": "A válaszod"},
+    # -- what the community teaches --------------------------------------------------------------
+    "teach.usage": {
+        "en": "Use: /teach TICKET TOPIC, or /teach TOPIC the question (e.g. /teach 42 role:kpis)",
+        "hu": "Használat: /teach JEGYSZÁM TÉMA, vagy /teach TÉMA a kérdés (például /teach 42 role:kpis)",
+    },
+    "teach.too_long": {"en": "A taught question may be at most {n} characters.", "hu": "A tanított kérdés legfeljebb {n} karakter lehet."},
+    "teach.pick": {
+        "en": "Which topic answers it? Closest topics: {topics}",
+        "hu": "Melyik téma válaszolja meg? A legközelebbi témák: {topics}",
+    },
+    "teach.unknown_topic": {
+        "en": "There is no topic {topic}. Closest topics: {topics}",
+        "hu": "Nincs {topic} nevű téma. A legközelebbi témák: {topics}",
+    },
+    "teach.done": {
+        "en": "Taught (#{id}): “{phrasing}” → {topic} ({label}). Every instance answers it within seconds.",
+        "hu": "Megtanítva (#{id}): „{phrasing}” → {topic} ({label}). Néhány másodpercen belül minden példány így válaszol.",
+    },
+    "teach.moved": {
+        "en": "Taught again (#{id}): “{phrasing}” now → {topic} ({label}).",
+        "hu": "Újratanítva (#{id}): „{phrasing}” mostantól → {topic} ({label}).",
+    },
+    "teach.to_user": {
+        "en": "About your question “{question}” (ticket #{id}), a moderator pointed me to this answer:\n{answer}",
+        "hu": "A kérdésedhez („{question}”, #{id} jegy) egy moderátor ezt a választ jelölte meg:\n{answer}",
+    },
+    "teach.list_empty": {"en": "Nothing has been taught yet.", "hu": "Még semmit sem tanítottak."},
+    "teach.list_header": {"en": "Taught questions: {n}", "hu": "Tanított kérdések: {n}"},
+    "teach.list_row": {"en": "#{id} “{phrasing}” → {topic} ({author}, {date})", "hu": "#{id} „{phrasing}” → {topic} ({author}, {date})"},
+    "teach.list_more": {"en": "… and {n} more", "hu": "… és még {n}"},
+    "teach.not_found": {"en": "There is no taught question #{id}.", "hu": "Nincs #{id} számú tanított kérdés."},
+    "teach.removed": {"en": "Removed #{id}: “{phrasing}” → {topic}.", "hu": "Törölve: #{id} „{phrasing}” → {topic}."},
+    "teach.usage_remove": {"en": "Use: /taught to list, /taught remove NUMBER to remove", "hu": "Használat: /taught a listához, /taught remove SZÁM a törléshez"},
+    "faq.label": {"en": "community answer {id}", "hu": "közösségi válasz: {id}"},
+    "faq.marked": {
+        "en": "💬 Community answer (from this community's moderators, not from the e-CF profile):\n{text}",
+        "hu": "💬 Közösségi válasz (a közösség moderátoraitól, nem az e-CF profilból):\n{text}",
+    },
+    "faq.marked_other": {
+        "en": "💬 Community answer (from this community's moderators, not from the e-CF profile; only in Hungarian):\n{text}",
+        "hu": "💬 Közösségi válasz (a közösség moderátoraitól, nem az e-CF profilból; csak angolul):\n{text}",
+    },
+    "faq.usage": {
+        "en": "Use: /answer save text, /answer edit ID text, /answer list, /answer remove ID (text: 1-2000 characters, starting with en: or hu: to say its language); or /reply TICKET --save text",
+        "hu": "Használat: /answer save szöveg, /answer edit AZONOSÍTÓ szöveg, /answer list, /answer remove AZONOSÍTÓ (szöveg: 1-2000 karakter; az elején en: vagy hu: jelzi a nyelvét); vagy /reply JEGYSZÁM --save szöveg",
+    },
+    "faq.bad_id": {
+        "en": "“{id}” cannot be an answer id: use 1-40 lowercase letters, digits, - or _.",
+        "hu": "„{id}” nem lehet válaszazonosító: 1-40 kisbetű, számjegy, - vagy _ legyen.",
+    },
+    "faq.saved": {"en": "Community answer faq:{id} saved ({lang}).", "hu": "A faq:{id} közösségi válasz elmentve ({lang})."},
+    "faq.edited": {"en": "Community answer faq:{id} updated ({lang}).", "hu": "A faq:{id} közösségi válasz frissítve ({lang})."},
+    "faq.with_phrasing": {"en": "It answers “{phrasing}” and close variants.", "hu": "Erre válaszol: „{phrasing}”, és a hasonló kérdésekre."},
+    "faq.list_empty": {"en": "There are no community answers yet.", "hu": "Még nincs közösségi válasz."},
+    "faq.list_header": {"en": "Community answers: {n}", "hu": "Közösségi válaszok: {n}"},
+    "faq.list_row": {"en": "faq:{id} [{lang}] {text}", "hu": "faq:{id} [{lang}] {text}"},
+    "faq.not_found": {"en": "There is no community answer faq:{id}.", "hu": "Nincs faq:{id} közösségi válasz."},
+    "faq.removed": {
+        "en": "Community answer faq:{id} removed, with the questions taught for it.",
+        "hu": "A faq:{id} közösségi válasz törölve, a hozzá tanított kérdésekkel együtt.",
+    },
+    "cmd.teach": {"en": "Moderators: teach a question a topic", "hu": "Moderátorok: kérdés megtanítása egy témához"},
+    "cmd.taught": {"en": "Moderators: list or remove taught questions", "hu": "Moderátorok: tanított kérdések listája, törlése"},
+    "cmd.answer": {"en": "Moderators: the community's own answers", "hu": "Moderátorok: a közösség saját válaszai"},
+    "arg.topic": {"en": "Topic id (role:kpis, competence:C.4, faq:ID)", "hu": "Témaazonosító (role:kpis, competence:C.4, faq:ID)"},
+    "arg.phrasing": {"en": "The question, if not a ticket's", "hu": "A kérdés, ha nem egy jegyé"},
+    "arg.taught_id": {"en": "Number of a taught question to remove", "hu": "A törlendő tanított kérdés száma"},
+    "arg.faq_id": {"en": "Answer id (new one when empty)", "hu": "Válaszazonosító (üresen új)"},
+    "arg.text": {"en": "The answer's text", "hu": "A válasz szövege"},
     # -- report -----------------------------------------------------------------------------------
     "report.title": {"en": "Community KPIs — {scope}", "hu": "A közösség KPI-jai — {scope}"},
     "report.scope_all": {"en": "all communities", "hu": "minden közösség"},
@@ -490,8 +605,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Jegylezárási arány: {rate} ({closed} / {total}); a lezárás medián ideje {median}",
     },
     "report.activity": {
-        "en": "Forum activity: {total} questions, {per_day} per day on average over {days} days",
-        "hu": "Fórumaktivitás: {total} kérdés, átlagosan napi {per_day}, {days} nap alatt",
+        "en": "Questions asked of the advisor (the profile's “forum activity” KPI, measured here): {total}, {per_day} per day on average over {days} days",
+        "hu": "A tanácsadónak feltett kérdések (a profil „fórumaktivitás” KPI-ja, itt így mérve): {total}, átlagosan napi {per_day}, {days} nap alatt",
     },
     "report.answered": {"en": "Answered share: {value}", "hu": "Megválaszolt arány: {value}"},
     "report.smalltalk": {
@@ -499,14 +614,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Csevegés (köszönés, köszönet, súgó, elköszönés; nem számít kérdésnek): {n}",
     },
     "report.unanswered": {
-        "en": "Most frequent unanswered questions (candidates for new aliases):",
-        "hu": "A leggyakoribb megválaszolatlan kérdések (új aliasok jelöltjei):",
+        "en": "Most frequent unanswered questions (candidates to teach or to answer as the community):",
+        "hu": "A leggyakoribb megválaszolatlan kérdések (megtanítandók vagy közösségi válaszra várók):",
     },
-    "report.cluster": {"en": "{n}× “{example}”", "hu": "{n}× „{example}”"},
+    "report.cluster": {"en": "{n}× by {people} people: “{example}”", "hu": "{n}× ({people} ember kérdezte): „{example}”"},
+    "report.closest": {
+        "en": "closest topics below the threshold: {topics} — to teach it: {command}",
+        "hu": "a küszöb alatti legközelebbi témák: {topics} — megtanítás: {command}",
+    },
+    "report.taught": {
+        "en": "Answered through taught questions: {n} (of them community answers: {community})",
+        "hu": "Tanított kérdések révén megválaszolva: {n} (ebből közösségi válasz: {community})",
+    },
+    "report.per_platform": {"en": "Per platform:", "hu": "Platformonként:"},
+    "report.platform_row": {
+        "en": "{platform}: {questions} questions, {answered} answered, {taught} through taught questions, satisfaction {satisfaction}, {open} of {total} tickets open",
+        "hu": "{platform}: {questions} kérdés, {answered} megválaszolva, {taught} tanított kérdés révén, elégedettség {satisfaction}, {total} jegyből {open} nyitott",
+    },
+    "report.open_list": {"en": "Open tickets (oldest first):", "hu": "Nyitott jegyek (a legrégebbi elöl):"},
+    "report.open_row": {"en": "#{id} · {platform} · {age} old · {question}", "hu": "#{id} · {platform} · {age} · {question}"},
+    "report.chart_votes": {"en": "Votes per day (up, down)", "hu": "Szavazatok naponta (pozitív, negatív)"},
+    "report.legend_up": {"en": "helpful (up)", "hu": "hasznos (pozitív)"},
+    "report.legend_down": {"en": "not helpful (down)", "hu": "nem hasznos (negatív)"},
+    "report.col_platform": {"en": "Platform", "hu": "Platform"},
+    "report.col_questions": {"en": "Questions", "hu": "Kérdések"},
+    "report.col_answered": {"en": "Answered", "hu": "Megválaszolva"},
+    "report.col_taught": {"en": "Through taught", "hu": "Tanított kérdés révén"},
+    "report.col_smalltalk": {"en": "Small talk", "hu": "Csevegés"},
+    "report.col_satisfaction": {"en": "Satisfaction", "hu": "Elégedettség"},
+    "report.col_tickets": {"en": "Tickets open / all", "hu": "Jegyek: nyitott / összes"},
     "report.none": {"en": "n/a", "hu": "nincs adat"},
     "report.chart_questions": {"en": "Questions per day", "hu": "Kérdések naponta"},
     "report.chart_answered": {"en": "Answered share per day", "hu": "Megválaszolt arány naponta"},
-    "report.chart_satisfaction": {"en": "Satisfaction per day (share of 👍)", "hu": "Elégedettség naponta (👍 aránya)"},
+    "report.chart_satisfaction": {"en": "Satisfaction per day (share of up votes)", "hu": "Elégedettség naponta (a pozitív szavazatok aránya)"},
     "err.needs_extra": {
         "en": "This needs the {extra} extra: pip install 'role-advisor[{extra}]'",
         "hu": "Ehhez a(z) {extra} kiegészítő kell: pip install 'role-advisor[{extra}]'",
@@ -611,6 +751,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name}: the file is empty (or holds only comments); the conversation lexicon is a YAML mapping that starts with “schema_version: 1” and “smalltalk: …”.",
         "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); a beszélgetési szótár olyan YAML leképezés, amely így kezdődik: „schema_version: 1” és „smalltalk: …”.",
     },
+    "kb.empty_taught": {
+        "en": "{name}: the file is empty (or holds only comments); a taught file starts with “schema_version: 1” and “kind: taught”.",
+        "hu": "{name}: a fájl üres (vagy csak megjegyzések vannak benne); egy tanított fájl így kezdődik: „schema_version: 1” és „kind: taught”.",
+    },
+    "kb.not_mapping_taught": {
+        "en": "{name}: line {line}: a taught file must be a mapping of keys to values (key: value), not {kind}.",
+        "hu": "{name}: {line}. sor: egy tanított fájlnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",
+    },
+    "taught.unknown_topic": {
+        "en": "{name}: “{phrasing}” is taught as {topic}, a topic the knowledge (profile {profile}) does not have",
+        "hu": "{name}: „{phrasing}” ehhez a témához van tanítva: {topic}, de ilyen téma nincs a tudásbázisban ({profile} profil)",
+    },
+    "taught.other_profile": {
+        "en": "{name}: the file is for profile {file}, the knowledge's is {profile}",
+        "hu": "{name}: a fájl a(z) {file} profilhoz készült, a tudásbázisé a(z) {profile}",
+    },
+    "taught.bad_answer": {
+        "en": "{name}: community answer {id}: an id is 1-40 lowercase letters, digits, - or _, and an answer needs a text in en or hu",
+        "hu": "{name}: {id} közösségi válasz: az azonosító 1-40 kisbetű, számjegy, - vagy _, és a válasznak kell szöveg (en vagy hu)",
+    },
+    "taught.valid": {
+        "en": "{name}: valid taught file (taught questions: {phrasings}, community answers: {answers})",
+        "hu": "{name}: érvényes tanított fájl (tanított kérdések: {phrasings}, közösségi válaszok: {answers})",
+    },
+    "taught.imported": {
+        "en": "Imported (taught questions: {phrasings}, community answers: {answers}).",
+        "hu": "Betöltve (tanított kérdések: {phrasings}, közösségi válaszok: {answers}).",
+    },
+    "cli.taught_unavailable": {
+        "en": "(the taught questions could not be read from the database: {error}; answering from the knowledge alone)",
+        "hu": "(a tanított kérdések nem olvashatók az adatbázisból: {error}; csak a tudásbázisból válaszolok)",
+    },
+    "taught.unknown_in_db": {"en": "(topic unknown to the knowledge)", "hu": "(a tudásbázis nem ismeri ezt a témát)"},
     "kb.not_mapping_profile": {
         "en": "{name}: line {line}: a profile must be a mapping of keys to values (key: value), not {kind}.",
         "hu": "{name}: {line}. sor: egy profilnak kulcs-érték leképezésnek (kulcs: érték) kell lennie, nem {kind}.",

@@ -16,7 +16,7 @@ from .i18n import join_list, t
 from .limits import count_error, limit_error
 from .quiz import QuizError, QuizGenerator, QuizItem
 from .record import Record
-from .storage import Session
+from .storage import Session, store_failed
 from .text import clean, fold
 
 
@@ -56,10 +56,13 @@ class Step(Record):
     accepted: False when nothing happened (no quiz, bad choice, timed out, cooldown);
     message: what to tell the user in that case (or an intro when starting);
     correct / feedback: for an accepted answer (feedback includes the explanation);
-    next: the following question; final: the result once the last one is answered."""
+    next: the following question; final: the result once the last one is answered;
+    unsaved: the data store's error when it failed (a full disk, a lost connection; else False):
+    nothing changed, ``message`` says so politely and ``next`` is the question to answer again
+    (when known)."""
 
-    __slots__ = ("accepted", "message", "correct", "feedback", "next", "final")
-    _defaults = {"message": None, "correct": None, "feedback": None, "next": None, "final": None}
+    __slots__ = ("accepted", "message", "correct", "feedback", "next", "final", "unsaved")
+    _defaults = {"message": None, "correct": None, "feedback": None, "next": None, "final": None, "unsaved": False}
 
 
 OPTION_LETTERS = "abcd"
@@ -114,8 +117,45 @@ class QuizService:
         self.clock = clock
         self.generator = QuizGenerator(advisor.profile)
 
+    # -- the data store failing ------------------------------------------------------------------
+    # Starting, answering and stopping write to the store; when it fails (a disk fills mid-quiz, a
+    # connection drops) the user is told politely that nothing changed, and may try again: the
+    # transaction was rolled back, so no answer is half-recorded.
+    def _unsaved(self, exc: BaseException, lang: str, view: "QuizView | None" = None) -> Step:
+        return Step(False, t("quiz.not_saved", lang), next=view, unsaved=f"{type(exc).__name__}: {exc}")
+
+    async def start(self, user: User, community: str, lang: str, **kw) -> Step:
+        try:
+            return await self._start(user, community, lang, **kw)
+        except Exception as exc:
+            if not store_failed(exc):
+                raise
+            return self._unsaved(exc, lang)
+
+    async def answer(self, user: User, choice, session_id: str | None = None, index: int | None = None) -> Step:
+        """Answer the current question of the user's quiz. ``index`` (the question shown) guards
+        against a stale button; ``session_id`` against a button of an older quiz."""
+        seen: list = []  # the session, once read: its language and question for the notice
+        try:
+            return await self._answer(user, choice, session_id, index, seen)
+        except Exception as exc:
+            if not store_failed(exc):
+                raise
+            sess = seen[0] if seen else None
+            view = self._view(sess) if sess is not None and sess.answered < sess.total else None
+            return self._unsaved(exc, sess.lang if sess is not None else "en", view)
+
+    async def stop(self, user: User) -> Step:
+        """End the user's quiz before its last question: the partial score, and what to review."""
+        try:
+            return await self._stop(user)
+        except Exception as exc:
+            if not store_failed(exc):
+                raise
+            return self._unsaved(exc, "en")
+
     # -- starting -------------------------------------------------------------------------------
-    async def start(
+    async def _start(
         self, user: User, community: str, lang: str, *, onboarding: bool = False, count: int | None = None,
         kinds: list[str] | None = None, seed: int | None = None,
     ) -> Step:
@@ -165,10 +205,10 @@ class QuizService:
             return None
         return self._view(sess)
 
-    async def answer(self, user: User, choice, session_id: str | None = None, index: int | None = None) -> Step:
-        """Answer the current question of the user's quiz. ``index`` (the question shown) guards
-        against a stale button; ``session_id`` against a button of an older quiz."""
+    async def _answer(self, user: User, choice, session_id, index, seen: list) -> Step:
         sess = await self._live_session(user)
+        if sess is not None and not isinstance(sess, str):
+            seen.append(sess)
         if isinstance(sess, str):  # it just timed out: the message says so
             return Step(False, sess)
         if sess is None:
@@ -225,8 +265,7 @@ class QuizService:
         lines.append(self._review(weak, lang) if weak else t("quiz.perfect", lang))
         return Final(score, sess.total, passed, mark, sess.onboarding, newly, weak, "\n".join(lines), retry_after)
 
-    async def stop(self, user: User) -> Step:
-        """End the user's quiz before its last question: the partial score, and what to review."""
+    async def _stop(self, user: User) -> Step:
         sess = await self._live_session(user)
         if isinstance(sess, str):  # it had timed out already: the message says so
             return Step(False, sess)

@@ -276,3 +276,23 @@ class Lexicon(_Strict):
     role_heads: Phrases = Phrases()
     abbreviations: dict[str, str] = {}
     requests: Phrases = Phrases()
+
+
+class TaughtAnswer(_Strict):
+    """A community answer in a taught file: its text in one or both languages, and the questions
+    taught for it."""
+
+    en: str | None = Field(default=None, min_length=1, max_length=2000)
+    hu: str | None = Field(default=None, min_length=1, max_length=2000)
+    questions: Phrases = Phrases()
+
+
+class TaughtFile(_Strict):
+    """What ``role-advisor export --format taught`` writes and ``import`` reads: the taught
+    phrasings per topic in the profile file's ``examples`` format, and the community answers."""
+
+    schema_version: Literal[1]
+    kind: Literal["taught"]
+    profile: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    examples: dict[str, Phrases] = {}
+    community_answers: dict[str, TaughtAnswer] = {}

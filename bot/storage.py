@@ -139,7 +139,36 @@ MIGRATIONS: list[str] = [
     ALTER TABLE qa_log ADD COLUMN view TEXT;
     CREATE INDEX qa_log_conversation ON qa_log (platform, user_id, chat, created_at);
     """,
-    # 5: the inbox: updates a platform handed over (Telegram's getUpdates), recorded before they
+    # 5: what the community teaches the advisor: phrasings mapped to a topic by a moderator (who and
+    # when, never the asker), the community's own answers (faq:<id>, English and/or Hungarian), and
+    # one version counter every instance polls to pick changes up; where a logged answer came from
+    """
+    CREATE TABLE taught_phrasings (
+        id {ID},
+        phrasing TEXT NOT NULL,
+        norm TEXT NOT NULL UNIQUE,
+        topic TEXT NOT NULL,
+        lang TEXT,
+        author TEXT,
+        created_at {REAL} NOT NULL
+    );
+    CREATE INDEX taught_topic ON taught_phrasings (topic);
+    CREATE TABLE community_answers (
+        id TEXT PRIMARY KEY,
+        text_en TEXT,
+        text_hu TEXT,
+        author TEXT,
+        created_at {REAL} NOT NULL,
+        updated_at {REAL} NOT NULL
+    );
+    CREATE TABLE taught_state (
+        id INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL
+    );
+    INSERT INTO taught_state (id, version) VALUES (1, 0);
+    ALTER TABLE qa_log ADD COLUMN source TEXT;
+    """,
+    # 6: the inbox: updates a platform handed over (Telegram's getUpdates), recorded before they
     # are confirmed to it and marked done once handled, so a crash loses none of them. A handled
     # update keeps only its id (for a day, to recognise it if it comes again), never its content.
     """
@@ -161,6 +190,15 @@ class StorageError(Exception):
     """The data store cannot be opened or used; the message is for people."""
 
 
+def store_failed(exc: BaseException) -> bool:
+    """True for an error of the data store itself — a full disk, an I/O error, a read-only or
+    locked file, a dropped connection, a timeout — as opposed to a bug."""
+    if isinstance(exc, (StorageError, OSError, TimeoutError, asyncio.TimeoutError)):
+        return True
+    mod = type(exc).__module__ or ""
+    return mod == "sqlite3" or mod.startswith("asyncpg")
+
+
 class Session(Record):
     """A stored quiz session (items as plain dicts)."""
 
@@ -174,6 +212,18 @@ class LeaderRow(Record):
     __slots__ = ("platform", "user_id", "name", "points", "quizzes")
 
 
+class Taught(Record):
+    """A phrasing a moderator mapped to a topic (``author`` is ``platform:id`` of the moderator)."""
+
+    __slots__ = ("id", "phrasing", "norm", "topic", "lang", "author", "created_at")
+
+
+class CommunityAnswer(Record):
+    """The community's own answer to a question the profile does not cover: topic ``faq:<id>``."""
+
+    __slots__ = ("id", "text_en", "text_hu", "author", "created_at", "updated_at")
+
+
 class Ticket(Record):
     """A question handed to moderators: open -> answered (a reply is recorded) -> closed."""
 
@@ -183,6 +233,9 @@ class Ticket(Record):
 
 _SESSION_COLS = ", ".join(Session.__slots__)
 _TICKET_COLS = ", ".join(Ticket.__slots__)
+_TAUGHT_COLS = ", ".join(Taught.__slots__)
+_ANSWER_COLS = ", ".join(CommunityAnswer.__slots__)
+_BUMP = ("UPDATE taught_state SET version = version + 1 WHERE id = 1", ())
 
 
 def _session(row) -> Session:
@@ -411,13 +464,14 @@ class BaseStorage:
     # -- questions, votes, prompts ----------------------------------------------------------------
     async def log_question(self, platform: str, community: str | None, user_id: str | None, question: str,
                            lang: str, topic: str | None, confidence: float, answered: bool, now: float,
-                           chat: str | None = None, view: str | None = None) -> int:
+                           chat: str | None = None, view: str | None = None, source: str | None = None) -> int:
+        """``source``: None for the profile's matcher, ``taught`` for a taught phrasing."""
         async with self._tx() as tx:
             row = await tx.fetchone(
                 "INSERT INTO qa_log (platform, community, user_id, question, lang, topic, confidence, answered, created_at, "
-                "chat, view) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "chat, view, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (platform, community, None if user_id is None else str(user_id), question, lang, topic,
-                 float(confidence), int(answered), now, chat, view),
+                 float(confidence), int(answered), now, chat, view, source),
             )
             return int(row[0])
 
@@ -568,6 +622,87 @@ class BaseStorage:
         )])
         return n == 1
 
+    # -- taught phrasings and community answers ---------------------------------------------------
+    async def taught_version(self) -> int:
+        row = await self._one("SELECT version FROM taught_state WHERE id = 1")
+        return int(row[0]) if row else 0
+
+    async def teach(self, phrasing: str, norm: str, topic: str, lang: str | None, author: str | None,
+                    now: float) -> tuple[int, bool]:
+        """Store a taught phrasing, or point an existing one (the same normalised words) at
+        ``topic``: (its id, True when new)."""
+        async with self._tx() as tx:
+            row = await tx.fetchone("SELECT id FROM taught_phrasings WHERE norm = ?", (norm,))
+            if row is not None:
+                await tx.execute("UPDATE taught_phrasings SET topic = ?, phrasing = ?, lang = ?, author = ?, created_at = ? "
+                                 "WHERE id = ?", (topic, phrasing, lang, author, now, int(row[0])))
+                await tx.execute(*_BUMP)
+                return int(row[0]), False
+            row = await tx.fetchone(
+                "INSERT INTO taught_phrasings (phrasing, norm, topic, lang, author, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (norm) DO UPDATE SET topic = excluded.topic RETURNING id",
+                (phrasing, norm, topic, lang, author, now),
+            )
+            await tx.execute(*_BUMP)
+            return int(row[0]), True
+
+    async def taught(self, topic: str | None = None) -> list[Taught]:
+        sql = f"SELECT {_TAUGHT_COLS} FROM taught_phrasings"
+        rows = await self._all(sql + (" WHERE topic = ?" if topic else "") + " ORDER BY id", (topic,) if topic else ())
+        return [Taught(*r) for r in rows]
+
+    async def untaught(self, taught_id: int) -> Taught | None:
+        """Remove one taught phrasing; the removed row, or None."""
+        async with self._tx() as tx:
+            row = await tx.fetchone(f"SELECT {_TAUGHT_COLS} FROM taught_phrasings WHERE id = ?", (int(taught_id),))
+            if row is None:
+                return None
+            await tx.execute("DELETE FROM taught_phrasings WHERE id = ?", (int(taught_id),))
+            await tx.execute(*_BUMP)
+            return Taught(*row)
+
+    async def save_answer(self, answer_id: str | None, lang: str, text: str | None, author: str | None,
+                          now: float) -> tuple[str, bool]:
+        """Create a community answer or set its text in one language (None removes that
+        language's text): (its id, True when new). ``answer_id`` None: a new one, the next free
+        number, chosen in the same transaction (two moderators saving at once get two answers)."""
+        col = {"en": "text_en", "hu": "text_hu"}[lang]
+        async with self._tx() as tx:
+            if self.dialect == "postgresql":
+                await tx.execute("LOCK TABLE community_answers IN SHARE ROW EXCLUSIVE MODE")
+            if answer_id is None:
+                n = 1
+                while await tx.fetchone("SELECT 1 FROM community_answers WHERE id = ?", (str(n),)) is not None:
+                    n += 1
+                answer_id = str(n)
+            row = await tx.fetchone("SELECT id FROM community_answers WHERE id = ?", (answer_id,))
+            if row is None:
+                await tx.execute(
+                    f"INSERT INTO community_answers (id, {col}, author, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (answer_id, text, author, now, now))
+            else:
+                await tx.execute(f"UPDATE community_answers SET {col} = ?, author = ?, updated_at = ? WHERE id = ?",
+                                 (text, author, now, answer_id))
+            await tx.execute(*_BUMP)
+            return answer_id, row is None
+
+    async def community_answers(self) -> list[CommunityAnswer]:
+        rows = await self._all(f"SELECT {_ANSWER_COLS} FROM community_answers ORDER BY id")
+        return [CommunityAnswer(*r) for r in rows]
+
+    async def get_answer(self, answer_id: str) -> CommunityAnswer | None:
+        row = await self._one(f"SELECT {_ANSWER_COLS} FROM community_answers WHERE id = ?", (answer_id,))
+        return CommunityAnswer(*row) if row else None
+
+    async def remove_answer(self, answer_id: str) -> int:
+        """Remove a community answer and the phrasings taught for it; rows removed (0: none)."""
+        counts = await self._write([
+            ("DELETE FROM taught_phrasings WHERE topic = ?", (f"faq:{answer_id}",)),
+            ("DELETE FROM community_answers WHERE id = ?", (answer_id,)),
+            _BUMP,
+        ])
+        return counts[0] + counts[1] if counts[1] else 0
+
     async def purge_logs(self, before: float) -> int:
         """Drop logged questions (and their votes) older than ``before`` (the retention period)."""
         counts = await self._write([
@@ -601,7 +736,8 @@ class BaseStorage:
     async def check(self) -> str | None:
         """None when the database is sound; else what is wrong (for ``health``). The base check
         reads every table."""
-        for table in ("users", "quiz_sessions", "quiz_answers", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
+        for table in ("users", "quiz_sessions", "quiz_answers", "onboarding_passes", "qa_log", "votes", "prompts", "tickets",
+                      "taught_phrasings", "community_answers", "taught_state"):
             await self._one(f"SELECT COUNT(*) FROM {table}")
         return None
 
@@ -625,6 +761,9 @@ class BaseStorage:
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM inbox WHERE platform = ? AND user_id = ?", (platform, uid)),
+            # what a moderator taught stays (it is the community's knowledge), without their id
+            ("UPDATE taught_phrasings SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
+            ("UPDATE community_answers SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
         ])
         await self._scrub()
         return sum(max(c, 0) for c in counts)
@@ -640,6 +779,9 @@ class BaseStorage:
             "SELECT COUNT(*) FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)",
             (platform, uid),
         )
+        for table in ("taught_phrasings", "community_answers"):
+            (m,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE author = ?", (f"{platform}:{uid}",))
+            total += m
         return total + n
 
 

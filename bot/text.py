@@ -37,14 +37,18 @@ def clean(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
             text = str(text)
         except Exception:  # e.g. an integer too long to print (10**5000), an object whose str fails
             text = ""
-    if len(text) <= limit and text.isascii() and text.isprintable():
-        return " ".join(text.split())  # the common case: nothing to normalise
-    if len(text) > limit * 4:  # cap before the costly steps
-        text = text[: limit * 4]
-    text = unicodedata.normalize("NFC", text.translate(_CONTROL_TABLE))
-    # lone surrogates (from broken input) cannot be encoded: replace them
-    text = text.encode("utf-8", errors="replace").decode("utf-8")
-    text = " ".join(text.split())
+    if len(text) <= limit and text.isprintable():
+        if text.isascii():
+            return " ".join(text.split())  # the common case: nothing to normalise
+        # no control, invisible or surrogate character (none is printable): only NFC to apply
+        text = " ".join(unicodedata.normalize("NFC", text).split())
+    else:
+        if len(text) > limit * 4:  # cap before the costly steps
+            text = text[: limit * 4]
+        text = unicodedata.normalize("NFC", text.translate(_CONTROL_TABLE))
+        # lone surrogates (from broken input) cannot be encoded: replace them
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+        text = " ".join(text.split())
     if len(text) > limit:
         cut = text.rfind(" ", 0, limit)
         text = text[: cut if cut > limit // 2 else limit]
@@ -64,7 +68,11 @@ def strip_markup(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens (letters and digits)."""
-    return _WORD.findall(fold(text))
+    if text.isascii():
+        return _WORD.findall(text.lower())  # what fold gives for ASCII
+    # folded word by word (memoised per word, not per text): a space is a starter that nothing
+    # decomposes or reorders across, so the pieces join to the fold of the whole
+    return _WORD.findall(" ".join(map(fold, text.split(" "))))
 
 
 # Longest first. Hungarian case endings, possessives and plurals; English plural and -ing/-ed.

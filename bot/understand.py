@@ -18,6 +18,9 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from functools import reduce
+from itertools import chain, compress, filterfalse
+from operator import add, itemgetter, or_
 
 
 from .kb import Profile
@@ -474,6 +477,7 @@ def build_index(profile: Profile, lexicon=None) -> Index:
         t for t in ix.content if t not in {ph.topic for ph in ix.names}
     )
     ix.topic_rank = {t: i for i, t in enumerate(ix.topics)}
+    ix.fast = None  # made while building (by rewrite), before the names and examples were complete
     return ix
 
 
@@ -519,45 +523,45 @@ def _add_lexicon(ix: Index, lex) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None) -> str:
-    """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties."""
-    words = ix.words
-    low = text.casefold()
-    hu = 0.0
-    en = 0.0
-    letters = set(low)
-    if letters & HU_ONLY_LETTERS:
-        hu += 3
-    elif letters & HU_LETTERS:
-        hu += 2
-    if _HU_SUFFIX_AFTER_HYPHEN.search(text):
-        hu += 2
-    lang_of = _fast(ix).lang
-    for w in tokens(text) if toks is None else toks:
-        got = lang_of(w)
-        hu += got[0]
-        en += got[1]
-    if hu > en:
+def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None,
+                recs: list[tuple] | None = None) -> str:
+    """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties. ``toks``
+    (its words, typos fixed) or ``recs`` (:func:`words`): when the caller has them already."""
+    # every vote is a multiple of 1/4, so one running difference (Hungarian minus English) is exact
+    d = 0.0
+    if not text.isascii():
+        letters = set(text.casefold())
+        if letters & HU_ONLY_LETTERS:
+            d += 3
+        elif letters & HU_LETTERS:
+            d += 2
+    if "-" in text and _HU_SUFFIX_AFTER_HYPHEN.search(text):
+        d += 2
+    if recs is not None:
+        d += sum(map(_LANG_VOTE, recs))
+    else:
+        d += sum(map(_fast(ix).lang, tokens(text) if toks is None else toks))
+    if d > 0:
         return "hu"
-    if en > hu:
+    if d < 0:
         return "en"
     return hint if hint in ("en", "hu") else "en"
 
 
-def _lang_word(ix: Index, w: str) -> tuple[float, float]:
-    """What one word says of the language: (Hungarian, English) votes."""
+def _lang_word(ix: Index, w: str) -> float:
+    """What one word says of the language: its Hungarian votes minus its English votes."""
     words = ix.words
-    h = e = 0.0
+    d = 0.0
     if w in words.hu_mark:
-        h += 1
+        d += 1
     if w in words.en_mark:
-        e += 1
+        d -= 1
     if len(w) > 2:
         if w in ix.lang_vocab["hu"] or stem(w) in ix.lang_vocab["hu"]:
-            h += 0.75
+            d += 0.75
         elif w in ix.lang_vocab["en"] or stem(w) in ix.lang_vocab["en"]:
-            e += 0.75
-    return h, e
+            d -= 0.75
+    return d
 
 
 _SIM_CACHE_MAX = 20000
@@ -568,7 +572,8 @@ class _Fast:
     run in C, with no Python call: what a word is, its stem's similar stems and postings, are
     worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
 
-    __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang")
+    __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
+                 "word", "piece", "ours", "floor", "ex_info")
 
     def __init__(self, ix: Index):
         from functools import lru_cache, partial
@@ -578,7 +583,10 @@ class _Fast:
 
         self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
-        self.lang = memo(_lang_word)
+        self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
+        self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
+        self.floor = [NAME_PRUNE * ph.total for ph in ix.names]  # below it a name is not looked at
+        self.ex_info = list(zip(ix.ex_total, ix.ex_topics_of))
 
 
 def _fast(ix: Index) -> _Fast:
@@ -655,7 +663,10 @@ def request(ix: Index, text: str, toks: list[str] | None = None) -> bool:
     verset"): it starts, after politeness, with a request phrase of the lexicon."""
     if not ix.requests:
         return False
-    toks = [w for w in (tokens(text) if toks is None else toks) if w not in ix.st_words]
+    toks = tokens(text) if toks is None else toks
+    if ix.requests.keys().isdisjoint(toks):
+        return False  # no word starts a request phrase: the common case, decided fast
+    toks = [w for w in toks if w not in ix.st_words]
     while toks and toks[0] in ("can", "could", "would", "will", "you", "u", "tudnal", "tudsz", "please", "pls"):
         toks = toks[1:]
     return bool(toks) and any(tuple(toks[:len(r)]) == r for r in ix.requests.get(toks[0], ()))
@@ -704,7 +715,33 @@ def _postings_of(ix: Index, s: str):
             names[i] = names.get(i, 0.0) + wv
         for i in ex_by_stem.get(t, ()):
             exs[i] = exs.get(i, 0.0) + wv
-    return m, {t: (v, s) for t, v in m.items()}, names, exs
+    # each name as the matcher sees it when this stem is the only one of the question that hits it:
+    # (name, whether it is matched well enough to be looked at, its recall, topic, weight)
+    alone = []
+    for i, g in names.items():
+        ph = ix.names[i]
+        got = 0.0
+        for p, wp in zip(ph.stems, ph.weights):
+            v = m.get(p)
+            if v is not None:
+                got += wp * v
+        alone.append((i, g >= NAME_PRUNE * ph.total, got / ph.total, ph.topic, ph.weight))
+    # the examples as (topic, matched weight, total): of one topic's, those that no other beats on
+    # both (more matched, shorter), in the order met. An example's score is 2 * matched / (total +
+    # the question's weight), so the best of a topic's is among these whatever the question: the
+    # best of the examples this stem alone hits, and a lower bound for those it hits with others
+    by_topic: dict[str, list[tuple[float, float]]] = {}
+    for i, wv in exs.items():
+        by_topic.setdefault(ix.ex_topics_of[i], []).append((wv, ix.ex_total[i]))
+    front = []
+    for topic, lst in by_topic.items():
+        keep = []
+        for j, (w, tot) in enumerate(lst):
+            if not any(o[0] >= w and o[1] <= tot and (o[0] > w or o[1] < tot or k < j) for k, o in enumerate(lst)):
+                keep.append((topic, w, tot))
+        front.extend(keep)
+    ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
+    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front), ok
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -768,20 +805,32 @@ class Match(Record):
 
 def _token_of(ix: Index, w: str):
     """What one word of a question is, worked out once per word: (its stem, whether a concept
-    phrase may start with it, (asks for a level, asks for skills, asks for the matrix, is a content
-    word)). Memoised per word (_Fast)."""
+    phrase may start with it, its role: the bits _R_LEVEL (asks for a level), _R_KS (for skills),
+    _R_MATRIX (for the matrix), _R_CONTENT (a content word), _R_ABOUT (names the role or says "about"),
+    whether it is a content word). Memoised per word (_Fast)."""
     vw = ix.words
     s = stem(w)
     is_stop = w in vw.stop or s in vw.stop
     mine = s in ix.role_words or (len(w) > 1 and not w.isdigit() and _role_typo(ix, s))
-    about = mine or s in vw.about
-    if is_stop and w not in vw.intent_raw:
-        role = (False, False, False, False, about)
-    else:
-        n = s in vw.neutral
-        role = (n and s in vw.level, n and s in vw.ks, n and s in vw.matrix,
-                not is_stop and len(w) > 1 and not w.isdigit() and not mine, about)
-    return s, bool(_fast(ix).concepts_at(s)), role
+    role = _R_ABOUT if mine or s in vw.about else 0
+    if not is_stop or w in vw.intent_raw:
+        if s in vw.neutral:
+            role |= (_R_LEVEL if s in vw.level else 0) | (_R_KS if s in vw.ks else 0) | (_R_MATRIX if s in vw.matrix else 0)
+        if not is_stop and len(w) > 1 and not w.isdigit() and not mine:
+            role |= _R_CONTENT
+    return s, bool(_fast(ix).concepts_at(s)), role, bool(role & _R_CONTENT)
+
+
+_R_LEVEL, _R_KS, _R_MATRIX, _R_CONTENT, _R_ABOUT = 1, 2, 4, 8, 16
+# the role bits of a question's words, or-ed together -> (want_level, want_ks, want_matrix, about)
+_WANTS = tuple((bool(f & _R_LEVEL), bool(f & _R_KS), bool(f & _R_MATRIX), bool(f & _R_ABOUT)) for f in range(32))
+_STEM, _CONCEPT, _ROLE, _IS_CONTENT = (itemgetter(k) for k in range(4))
+_EXAMPLES = itemgetter(3)
+_SCORE = itemgetter(1)
+
+
+def _CONCEPT_WORD(tok: str) -> tuple:
+    return tok, None, _R_CONTENT, True
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -806,6 +855,31 @@ def _typo_of(ix: Index, w: str) -> str:
     return out
 
 
+def _word_of(ix: Index, w: str) -> tuple:
+    """Everything the answering steps ask of one word as typed, in one memo look-up: the fields of
+    :func:`_token_of` for the word with its typo fixed, then that word, its language vote, whether
+    small talk never uses it, whether it may belong to another role's name. Memoised (_Fast)."""
+    f = _fast(ix)
+    x = f.typo(w)
+    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x))
+
+
+_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4, 9))
+
+
+def _piece_of(ix: Index, piece: str) -> tuple:
+    """The :func:`_word_of` records of the tokens of one whitespace-separated piece of a question
+    ("E.4-hez?", "manager,"). Memoised (_Fast)."""
+    return tuple(map(_fast(ix).word, tokens(piece)))
+
+
+def words(ix: Index, text: str) -> list[tuple]:
+    """The question's words as :func:`_word_of` sees them (the typo-fixed words are field 4).
+    Found piece by piece: whitespace folds to no letter or digit and nothing reorders across it,
+    so the pieces' tokens are the text's."""
+    return list(chain.from_iterable(map(_fast(ix).piece, text.split())))
+
+
 def fix_typos(ix: Index, toks: list[str]) -> list[str]:
     typo = _fast(ix).typo
     return [typo(w) for w in toks]
@@ -814,12 +888,13 @@ def fix_typos(ix: Index, toks: list[str]) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*[\n;]\s*")
 
 
-def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
+def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None,
+          recs: list[tuple] | None = None) -> Match:
     """The matcher's verdict on one question (see :func:`_match`). A message of several sentences
     ("Hi, I'm writing my thesis. What is this role for?") that finds no sure topic as a whole is
     matched again by its last sentence, which wins when it is surer and asks about something: a
     preamble does not drown the question."""
-    m = _match(ix, text, light, toks, codes)
+    m = _match(ix, text, light, toks, codes, recs)
     if m.score >= ANSWER_THRESHOLD or (light and not m.scores) or len(text) < 40:
         return m
     parts = [p for p in _SENTENCE_END.split(text) if len(p) >= 8]
@@ -833,30 +908,36 @@ def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = No
     return m
 
 
-def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None) -> Match:
+def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None,
+           recs: list[tuple] | None = None) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
     skill of the profile by its code (which decides the topic), only the codes and the kind of
-    answer wanted are worked out; ``scores`` is then empty. ``toks`` and ``codes``: the question's
-    words (typos fixed) and codes when the caller has them already."""
+    answer wanted are worked out; ``scores`` is then empty. ``toks``, ``codes`` and ``recs``: the
+    question's words (typos fixed), codes and :func:`words` when the caller has them already."""
     fast = _fast(ix)
     if codes is None:
         codes = find_codes(text)
-    if toks is None or codes is not _NO_CODES:
-        toks = fix_typos(ix, tokens(strip_codes(text) if codes is not _NO_CODES else text))
+    token = fast.token
+    if codes is not _NO_CODES:
+        toks = fix_typos(ix, tokens(strip_codes(text)))
+        infos = list(map(token, toks))
+    elif recs is not None:
+        infos = recs  # their first fields are those of _token_of
+        toks = list(map(_FIXED, recs)) if toks is None else toks
+    else:
+        if toks is None:
+            toks = fix_typos(ix, tokens(text))
+        infos = list(map(token, toks))
     words = toks
     vw = ix.words
-    want_level = want_ks = want_matrix = about = False
-    q: list[str] = []
-    token = fast.token
-    infos = [token(w) for w in words]
     abbr = ix.abbrev
     if abbr and not abbr.keys().isdisjoint(words):
         # an abbreviation: spelled out and rewritten, then each word looked at
-        pairs = [(s, s, None) if s[0] == "@" else (s, *token(w)[0::2]) for w, s in rewrite(ix, words)]
-    elif any(x[1] for x in infos):
+        pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
+    elif any(map(_CONCEPT, infos)):
         # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
         concepts_at = fast.concepts_at
-        stems = [x[0] for x in infos]
+        stems = list(map(_STEM, infos))
         pairs = []
         i, n = 0, len(infos)
         while i < n:
@@ -870,7 +951,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                         if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
                             continue
                     if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
-                        pairs.append((tok, tok, None))
+                        pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
                         i += k
                         break
                 else:
@@ -881,65 +962,59 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 i += 1
     else:
         pairs = infos
-    for s, _, role in pairs:
-        if role is None:
-            q.append(s)  # a concept word: names its topic
-            continue
-        if role[0]:
-            want_level = True
-        if role[1]:
-            want_ks = True
-        if role[2]:
-            want_matrix = True
-        if role[3]:
-            q.append(s)
-        if role[4]:
-            about = True
-    if light and codes is not _NO_CODES and any(
-        f"competence:{c}" in ix.topic_rank for c in codes.competences
-    ) or light and any(f"skill:{c}" in ix.topic_rank for c in codes.skills):
-        neutral = vw.neutral
+    want_level, want_ks, want_matrix, about = _WANTS[reduce(or_, map(_ROLE, pairs), 0)]
+    q: list[str] = list(compress(map(_STEM, pairs), map(_IS_CONTENT, pairs)))
+    neutral = vw.neutral
+    if light and codes is not _NO_CODES and (
+        any(f"competence:{c}" in ix.topic_rank for c in codes.competences)
+        or any(f"skill:{c}" in ix.topic_rank for c in codes.skills)
+    ):
         return Match(None, 0.0, [], codes, want_level, want_ks, want_matrix, {},
                      [s for s in dict.fromkeys(q) if s not in neutral], words)
     # compounds typed apart ("folyamat fejlesztes") and together ("folyamatfejlesztes")
-    joined = [a + b for a, b in zip(q, q[1:]) if a + b in ix.vocab_set]
-    q_all = list(dict.fromkeys(q + joined))
-
-    neutral = vw.neutral
-    content_q = [s for s in dict.fromkeys(q) if s not in neutral]
+    vocab_set = ix.vocab_set
+    joined = list(filter(vocab_set.__contains__, map(add, q, q[1:]))) if len(q) > 1 else []
+    q_set = dict.fromkeys(q)
+    q_all = list(dict.fromkeys(q + joined)) if joined else list(q_set)
+    content_q = list(filterfalse(neutral.__contains__, q_set))
     idf = ix.idf
     # what each query stem contributes (its similar stems, and through them names, examples, text
     # and bags), worked out once per stem; a question adds them up
-    postings = fast.postings
-    posts = [postings(s) for s in q_all]
-    sims: dict[str, dict[str, float]] = {}  # query stem -> {index stem: sim}
-    best_for: dict[str, tuple[float, str]] = {}  # indexed stem -> (similarity, query stem)
-    n_sims = 0
-    for s, p in zip(q_all, posts):
-        sims[s] = p[0]
-        best_for.update(p[1])
-        n_sims += len(p[0])
-    shared = len(best_for) != n_sims  # two query stems are like one indexed stem: keep the better
-    if shared:
+    posts = list(map(fast.postings, q_all))
+    if len(posts) == 1:
+        best_for = posts[0][1]  # indexed stem -> (similarity, query stem)
+        shared = False
+    else:
         best_for = {}
-        for s, m in sims.items():
-            for t, v in m.items():
-                cur = best_for.get(t)
-                if cur is None or v > cur[0]:
-                    best_for[t] = (v, s)
-    cpostings = fast.cpostings
-    cpost = {s: cpostings(s) for s in content_q}
-    qw = {s: c[0] for s, c in cpost.items()}  # weight of each content word of the question
+        n_sims = 0
+        for p in posts:
+            best_for.update(p[1])
+            n_sims += len(p[1])
+        shared = len(best_for) != n_sims  # two query stems are like one indexed stem: keep the better
+        if shared:
+            best_for = {}
+            for s, p in zip(q_all, posts):
+                for t, v in p[0].items():
+                    cur = best_for.get(t)
+                    if cur is None or v > cur[0]:
+                        best_for[t] = (v, s)
+    cps = list(map(fast.cpostings, content_q))
+    cpost = dict(zip(content_q, cps))
+    qw = dict(zip(content_q, map(_STEM, cps)))  # weight of each content word of the question
     den = sum(qw.values())
     parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
 
     scores: dict[str, float] = {}
     # names
-    # a first pass adds up each name's matched weight from the postings; names that cannot reach
-    # a useful score (a common word of a long name) are not looked at again
-    acc: dict[int, float] = {}
+    # several names of one topic may each explain part of the question ("KPIs ... measured"):
+    # precision counts every word explained by a well-matched name of the topic
+    names = ix.names
+    explained: dict[str, set[str]] = {}
+    matched: list[tuple[str, float, float, set[str]]] = []
     got_ex: dict[int, float] = {}
     if shared:
+        # each indexed stem counts once, for the query stem most like it
+        acc: dict[int, float] = {}
         by_stem, ex_by_stem = ix.by_stem, ix.ex_by_stem
         for t, (v, _) in best_for.items():
             wv = idf.get(t, 1.0) * v
@@ -947,35 +1022,93 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 acc[i] = acc.get(i, 0.0) + wv
             for i in ex_by_stem.get(t, ()):
                 got_ex[i] = got_ex.get(i, 0.0) + wv
+        # names that cannot reach a useful score (a common word of a long name) are not looked at
+        floor = fast.floor
+        for i in [i for i, g in acc.items() if g >= floor[i]]:
+            ph = names[i]
+            got = 0.0
+            used: set[str] = set()
+            for p, wp in zip(ph.stems, ph.weights):
+                hit = best_for.get(p)
+                if hit is not None:
+                    got += wp * hit[0]
+                    used.add(hit[1])
+                    if hit[1] in parts:
+                        used.update(parts[hit[1]])
+            recall = got / ph.total
+            matched.append((ph.topic, recall, ph.weight, used))
+            if recall >= UNION_RECALL:
+                explained.setdefault(ph.topic, set()).update(used)
     else:
-        for p in posts:
-            for i, wv in p[2].items():
-                acc[i] = acc.get(i, 0.0) + wv
-            for i, wv in p[3].items():
-                got_ex[i] = got_ex.get(i, 0.0) + wv
-    names = ix.names
-    cand = [i for i, g in acc.items() if g >= NAME_PRUNE * names[i].total]
-    # several names of one topic may each explain part of the question ("KPIs ... measured"):
-    # precision counts every word explained by a well-matched name of the topic
-    explained: dict[str, set[str]] = {}
-    matched: list[tuple[str, float, float, set[str]]] = []
-    for i in cand:
-        ph = names[i]
-        got = 0.0
-        used: set[str] = set()
-        for p, wp in zip(ph.stems, ph.weights):
-            hit = best_for.get(p)
-            if hit is not None:
-                got += wp * hit[0]
-                used.add(hit[1])
-                if hit[1] in parts:
-                    used.update(parts[hit[1]])
-        recall = got / ph.total
-        matched.append((ph.topic, recall, ph.weight, used))
-        if recall >= UNION_RECALL:
-            explained.setdefault(ph.topic, set()).update(used)
+        # a name only one query stem hits is scored from that stem's postings; a name several hit
+        # adds their weights up
+        multi: set[int] = set()
+        if len(posts) > 1:
+            seen: set[int] = set()
+            for p in posts:
+                k = p[2].keys()
+                if not seen.isdisjoint(k):
+                    multi.update(seen.intersection(k))
+                seen.update(k)
+        done: set[int] = set()
+        floor = fast.floor
+        for s, p in zip(q_all, posts) if multi else ():
+            one = None
+            for i, ok, recall, topic, weight in p[4]:
+                if multi and i in multi:
+                    if i in done:
+                        continue
+                    done.add(i)
+                    g = 0.0
+                    for pp in posts:
+                        wv = pp[2].get(i)
+                        if wv is not None:
+                            g += wv
+                    if g < floor[i]:
+                        continue
+                    ph = names[i]
+                    got = 0.0
+                    used = set()
+                    for t, wp in zip(ph.stems, ph.weights):
+                        hit = best_for.get(t)
+                        if hit is not None:
+                            got += wp * hit[0]
+                            used.add(hit[1])
+                            if hit[1] in parts:
+                                used.update(parts[hit[1]])
+                    recall = got / ph.total
+                elif ok:
+                    if one is None:
+                        one = {s, *parts[s]} if s in parts else {s}
+                    used = one
+                else:
+                    continue
+                matched.append((topic, recall, weight, used))
+                if recall >= UNION_RECALL:
+                    explained.setdefault(topic, set()).update(used)
+        for s, p in () if multi else zip(q_all, posts):
+            if not p[6]:
+                continue
+            # every name this stem hits is its alone: they share what they explain of the question
+            one = {s, *parts[s]} if parts and s in parts else {s}
+            if den:
+                hit_w = 0.0
+                for x in one:
+                    hit_w += qw.get(x, 0.0)
+                c = 0.5 + 0.5 * (hit_w / den)
+            else:
+                c = 1.0
+            d = 0.002 * len(one)
+            for recall, topic, weight in p[6]:
+                if recall >= UNION_RECALL:
+                    matched.append((topic, recall, weight, one))
+                    explained.setdefault(topic, set()).update(one)
+                else:
+                    sc = recall * c * weight + d  # as below, with this stem's precision
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
     for topic, recall, weight, used in matched:
-        covered = used | explained.get(topic, set()) if recall >= UNION_RECALL else used
+        covered = used | explained[topic] if recall >= UNION_RECALL else used
         if den:
             hit_w = 0.0
             for x in covered:
@@ -989,21 +1122,56 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             scores[topic] = sc
 
     # example questions: how much the question and one example share (weighted Dice)
-    if got_ex:
-        qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in dict.fromkeys(q) if s in neutral)
-        ex_total, ex_topic = ix.ex_total, ix.ex_topics_of
-        for i, got in got_ex.items():
-            sc = 2.0 * got / (ex_total[i] + qtot) * EXAMPLE_WEIGHT
-            topic = ex_topic[i]
-            if sc > scores.get(topic, 0.0):
-                scores[topic] = sc
+    if shared:
+        if got_ex:
+            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
+            ex_info = fast.ex_info
+            for i, got in got_ex.items():
+                total, topic = ex_info[i]
+                sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                if sc > scores.get(topic, 0.0):
+                    scores[topic] = sc
+    else:
+        exs = list(filter(_EXAMPLES, posts))
+        if exs:
+            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
+            # each stem's best examples of each topic (see _postings_of) ...
+            for p in exs:
+                for topic, got, total in p[5]:
+                    sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                    if sc > scores.get(topic, 0.0):
+                        scores[topic] = sc
+            if len(exs) > 1:
+                # ... and the examples several stems hit, with their weights added up
+                seen_ex: set[int] = set()
+                multi_ex: set[int] = set()
+                for p in exs:
+                    k = p[3].keys()
+                    if not seen_ex.isdisjoint(k):
+                        multi_ex.update(seen_ex.intersection(k))
+                    seen_ex.update(k)
+                if multi_ex:
+                    ex_info = fast.ex_info
+                    for i in multi_ex:
+                        got = 0.0
+                        for p in exs:
+                            wv = p[3].get(i)
+                            if wv is not None:
+                                got += wv
+                        total, topic = ex_info[i]
+                        sc = 2.0 * got / (total + qtot) * EXAMPLE_WEIGHT
+                        if sc > scores.get(topic, 0.0):
+                            scores[topic] = sc
 
     # content
     if content_q:
-        hits: dict[str, float] = {}
-        for c in cpost.values():
-            for topic, h in c[1].items():
-                hits[topic] = hits.get(topic, 0.0) + h
+        if len(cpost) == 1:
+            hits = cpost[content_q[0]][1]
+        else:
+            hits = {}
+            for c in cpost.values():
+                for topic, h in c[1].items():
+                    hits[topic] = hits.get(topic, 0.0) + h
         for topic, h in hits.items():
             sc = CONTENT_CAP * h / den
             if sc > scores.get(topic, 0.0):
@@ -1020,17 +1188,21 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 ev[topic] = ev.get(topic, 0.0) + e
         if ev:
             first = max(ev, key=ev.get)  # ties: the first met, as a stable sort gives
-            top2 = sorted(ev.values(), reverse=True)[:2]
-            e1 = top2[0]
-            e2 = top2[1] if len(top2) > 1 else 0.0
+            e1 = ev[first]
+            if len(ev) > 1:
+                top2 = sorted(ev.values())
+                e2 = top2[-2]
+            else:
+                e2 = 0.0
             margin = (e1 - e2) / e1
             sc = BAG_CAP * (e1 / wsum) * min(1.0, margin / BAG_MARGIN)
             if sc > scores.get(first, 0.0):
                 scores[first] = sc
 
+    top = max(scores.values(), default=0.0)
     # questions made of function words ("what will I be doing?"): the closest example question,
     # word for word
-    if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and max(scores.values(), default=0.0) < ANSWER_THRESHOLD:
+    if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and top < ANSWER_THRESHOLD:
         whole = " ".join(w for w in words if w not in ix.st_words)
         strings, idxs = _examples_near_length(ix, len(whole))
         got = _extract_one(whole, strings, EX_WHOLE_CUTOFF) if strings else None
@@ -1039,16 +1211,20 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             v = EXAMPLE_WEIGHT * got[1] / 100
             if v > scores.get(topic, 0.0):
                 scores[topic] = v
+                top = max(top, v)
 
     # whole-string fuzzy (typos across word boundaries), when words alone found nothing sure
-    if q and len(q) <= 4 and len(" ".join(q)) >= 6 and max(scores.values(), default=0.0) < FUZZY_WHOLE_BELOW:
-        qs = " ".join(content_q) if len(" ".join(content_q)) >= 6 else " ".join(q)
-        strings, idxs = _names_near_length(ix, len(qs))
-        for _, sc, j in _extract(qs, strings, 85, 3):
-            ph = ix.names[idxs[j]]
-            v = 0.95 * sc / 100 * ph.weight
-            if v > scores.get(ph.topic, 0.0):
-                scores[ph.topic] = v
+    if q and len(q) <= 4 and top < FUZZY_WHOLE_BELOW:
+        qj = " ".join(q)
+        if len(qj) >= 6:
+            cj = " ".join(content_q)
+            qs = cj if len(cj) >= 6 else qj
+            strings, idxs = _names_near_length(ix, len(qs))
+            for _, sc, j in _extract(qs, strings, 85, 3):
+                ph = ix.names[idxs[j]]
+                v = 0.95 * sc / 100 * ph.weight
+                if v > scores.get(ph.topic, 0.0):
+                    scores[ph.topic] = v
 
     if not q and not scores and any(stem(w) in ix.role_words for w in words):
         scores["role:summary"] = ROLE_ONLY_SCORE  # "What is an online community manager?"
@@ -1073,7 +1249,12 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
     floor = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
     rank = ix.topic_rank
-    near = sorted((-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor)
+    near = []
+    for t, v in sorted(scores.items(), key=_SCORE, reverse=True):
+        if v < floor:
+            break
+        near.append((-v, rank.get(t, 999), t))
+    near.sort()
     best = near[0][2]
     alts = [t for _, _, t in near[1:4]]
     return Match(best, top, alts, codes, want_level, want_ks, want_matrix, scores, content_q, words)
@@ -1083,7 +1264,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
 SMALLTALK_ORDER = ("bye", "thanks", "help", "greeting")  # ties: the later intent in a message wins
 
 
-def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str, str | None] | None:
+def smalltalk(ix: Index, text: str, toks: list[str] | None = None, recs: list[tuple] | None = None) -> tuple[str, str | None] | None:
     """(intent, language) of a message that is only small talk ("hi", "thanks a lot", "mit
     tudsz?"), or None when it holds a question or is not small talk at all. The language is the
     one whose phrases the message used, when that is clear ("sziasztok" is Hungarian).
@@ -1092,15 +1273,14 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     talk too: stop words, filler words, or words the lexicon's small talk uses ("that helped a
     lot"). Without a whole phrase, the message's words vote for the intents whose phrases use them
     ("mit lehet tőled kérdezni?" ~ "mit kérdezhetek tőled")."""
-    if not ix.smalltalk or find_codes(text) is not _NO_CODES:
-        return None
+    if not ix.smalltalk or _DIGIT.search(text):
+        return None  # a digit may be a code (and find_codes finds codes only where there is one)
     toks = tokens(text) if toks is None else toks
     if not toks or len(toks) > 14:
         return None
+    if len(toks) > 1 and any(map(_ST_BLOCK, recs) if recs is not None else map(_fast(ix).st_block, toks)):
+        return None  # fast: a word small talk never uses means a real question
     stop, filler = ix.words.stop, ix.st_words
-    for w in toks if len(toks) > 1 else ():  # fast: a word small talk never uses means a real question
-        if len(w) >= 3 and w not in stop and w not in filler and _st_vocab(ix, w) is None and stem(w) not in stop:
-            return None
     hits: dict[str, int] = {}
     langs: set[str | None] = set()
     rest: list[str] = []
@@ -1138,6 +1318,12 @@ def smalltalk(ix: Index, text: str, toks: list[str] | None = None) -> tuple[str,
     return None
 
 
+def _st_block(ix: Index, w: str) -> bool:
+    """A word that small talk never uses (so the message holds a real question). Memoised (_Fast)."""
+    stop = ix.words.stop
+    return len(w) >= 3 and w not in stop and w not in ix.st_words and _st_vocab(ix, w) is None and stem(w) not in stop
+
+
 def _st_vocab(ix: Index, word: str, exact: bool = False) -> tuple[str, ...] | None:
     """The intents whose phrases use ``word`` (or, unless ``exact``, a word sharing its first five
     letters)."""
@@ -1155,21 +1341,22 @@ def _st_vocab(ix: Index, word: str, exact: bool = False) -> tuple[str, ...] | No
 _WITH = frozenset({"with", "alongside", "together", "egyutt", "tandem", "tandemben", "mellett"})
 
 
-def other_role(ix: Index, text: str, toks: list[str] | None = None) -> str | None:
+def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[tuple] | None = None) -> str | None:
     """When the question is about another job role ("what does a software developer do?", "mik egy
     rendszergazda KPI-jai?") rather than this profile's: the question without the role's words
     (to find what it asks about); else None."""
     if not ix.roles and not ix.role_heads:
         return None
     toks = tokens(text) if toks is None else toks
+    fast = _fast(ix)
+    if not any(map(_ROLEISH, recs) if recs is not None else map(fast.roleish, toks)):
+        return None  # no role's word at all: the common case, decided fast
+    # our title's words, but not the ones other titles share ("project manager", "online marketer")
+    if any(map(_OURS, recs) if recs is not None else map(fast.ours, toks)):
+        return None  # our own role is named ("community manager", "közösségi menedzser")
     stems = [stem(w) for w in toks]
     compound, head_stems = _heads(ix)
-    if ix.roles.keys().isdisjoint(stems) and head_stems.isdisjoint(stems) and compound.search(" ".join(toks)) is None:
-        return None  # no role's word at all: the common case, decided fast
     mine = ix.role_words
-    # our title's words, but not the ones other titles share ("project manager", "online marketer")
-    if any((s in mine or _role_typo(ix, s)) for s in stems if s not in head_stems and s != "online"):
-        return None  # our own role is named ("community manager", "közösségi menedzser")
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
     while i < n:
@@ -1220,6 +1407,22 @@ def _heads(ix: Index):
         stems = frozenset(stem(fold(h)) for lang in ("en", "hu") for h in ix.role_heads.get(lang, ()))
         hit = _remember(ix, ("heads",), (pattern, stems))
     return hit
+
+
+def _roleish(ix: Index, w: str) -> bool:
+    """A word that may belong to another job role's name: a first word of a role, a title head
+    ("developer"), or a word holding a Hungarian head ("backendfejlesztő"; heads are single words,
+    so one is found in a word or not at all). Memoised (_Fast)."""
+    compound, head_stems = _heads(ix)
+    s = stem(w)
+    return s in ix.roles or s in head_stems or compound.search(w) is not None
+
+
+def _ours(ix: Index, w: str) -> bool:
+    """A word of our role's own title (or a typo of one) that other titles do not share
+    ("community", not "manager" or "online"). Memoised (_Fast)."""
+    s = stem(w)
+    return s not in _heads(ix)[1] and s != "online" and (s in ix.role_words or _role_typo(ix, s))
 
 
 def _is_head(ix: Index, w: str) -> bool:

@@ -74,16 +74,41 @@ def test_a_tampered_cache_changes_no_answer(cache):
     assert _kpis(Advisor.load()) == good
 
 
-def test_an_open_cache_directory_is_closed_and_a_linked_one_is_not_used(tmp_path, monkeypatch):
+def test_an_open_cache_directory_is_left_alone_and_a_linked_one_is_not_used(tmp_path, monkeypatch):
+    """A directory the operator chose (a shared one, say) is not re-moded: the cache goes into a
+    private subdirectory of it."""
     d = tmp_path / "open"
     d.mkdir(mode=0o777)
     os.chmod(d, 0o777)
     monkeypatch.setenv("ROLE_ADVISOR_CACHE_DIR", str(d))
     Advisor.load()
-    assert stat.S_IMODE(os.stat(d).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(d).st_mode) == 0o777
+    sub = d / f"role-advisor-{os.getuid()}"
+    assert stat.S_IMODE(os.stat(sub).st_mode) == 0o700 and len(list(sub.glob("*.cache"))) == 1
+    assert not list(d.glob("*.cache"))
     link = tmp_path / "link"
     link.symlink_to(d)
     monkeypatch.setenv("ROLE_ADVISOR_CACHE_DIR", str(link))
     before = sorted(p.name for p in d.iterdir())
     assert _kpis(Advisor.load())[0] == "role:kpis"
     assert sorted(p.name for p in d.iterdir()) == before  # nothing written through the link
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path, monkeypatch):
+    """Several processes starting at once on an empty cache: one key, used by all (a key is linked
+    into place whole, never read half-written and replaced), and the cache they leave serves the
+    next start without validating the profile again (pydantic not even imported)."""
+    import subprocess
+    import sys
+
+    d = tmp_path / "together"
+    env = dict(os.environ, ROLE_ADVISOR_CACHE_DIR=str(d))
+    code = "from bot import Advisor; Advisor.load(); print(open(__import__('sys').argv[1], 'rb').read().hex())"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(d / "key")], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    keys = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert not list(d.glob(".key-*"))  # no temporary key left behind
+    probe = "import sys; from bot import Advisor; Advisor.load(); print('pydantic' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          timeout=120).stdout.strip() == "False"

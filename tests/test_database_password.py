@@ -122,3 +122,54 @@ async def test_the_password_is_never_shown_in_any_url_shape(shape):
     for text in shown:
         for f in forms:
             assert f not in text, (shape, text)
+
+
+@pytest.mark.parametrize("line", [
+    "could not connect to postgresql://advisor:x9@db.internal:5432/advisor",
+    "dsn postgresql://db.internal/advisor?user=advisor&password=x9&sslmode=require",
+    "libpq: host=db.internal password='x9' user=advisor",
+])
+def test_a_short_password_is_masked_where_a_url_or_dsn_carries_it(line, capsys):
+    """A password under 4 characters is not masked as a bare string (it would garble the log), but
+    in a URL or a connection string it is, in the message and in the traceback alike."""
+    import logging
+    import sys
+    import threading
+
+    from adapters.logsetup import setup_logging
+
+    hooks = sys.excepthook, threading.excepthook
+    handler = setup_logging(logging.INFO, secrets=["x9"])
+    try:
+        try:
+            raise RuntimeError(line)
+        except RuntimeError:
+            logging.getLogger("role_advisor.test").exception("failed: %s", line)
+        out = capsys.readouterr().err
+    finally:
+        logging.getLogger().removeHandler(handler)
+        sys.excepthook, threading.excepthook = hooks
+    assert out.count("<secret>") == 2 and "x9" not in out, out
+
+
+def test_the_drivers_reconnection_warnings_are_one_line(capsys):
+    """asyncpg's pool logs a warning with a traceback while PostgreSQL restarts: one line now."""
+    import logging
+    import sys
+    import threading
+
+    from adapters.logsetup import setup_logging
+
+    hooks = sys.excepthook, threading.excepthook
+    handler = setup_logging(logging.INFO)
+    try:
+        try:
+            raise ConnectionResetError("connection was closed in the middle of operation")
+        except ConnectionResetError:
+            logging.getLogger("asyncpg.pool").warning("Pool.release(): resetting connection with an error", exc_info=True)
+        out = capsys.readouterr().err
+    finally:
+        logging.getLogger().removeHandler(handler)
+        sys.excepthook, threading.excepthook = hooks
+    assert out.count("\n") == 1 and "Traceback" not in out, out
+    assert "WARNING" in out and "ConnectionResetError: connection was closed" in out

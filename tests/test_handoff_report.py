@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("telegram")
 discord = pytest.importorskip("discord")
-dpytest = pytest.importorskip("discord.ext.test")
 
 from adapters.discord_bot import create_bot  # noqa: E402
 from bot import report  # noqa: E402
@@ -20,7 +19,8 @@ from bot.service import Service  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from conftest import cli_cmd  # noqa: E402
 from telegram_stub import private_chat, start_app, user  # noqa: E402
-from test_discord import _sent, fake_user, interaction  # noqa: E402
+from discord_stub import MODS, FakeDiscord  # noqa: E402
+from test_discord import TOKEN, buttons, embed  # noqa: E402
 from test_telegram import Harness  # noqa: E402
 
 T0 = 1_793_491_200.0  # 2026-11-01 00:00 UTC
@@ -56,16 +56,27 @@ async def world(advisor, tmp_path, monkeypatch):
     await start_app(h.app)
 
     dstore = SQLiteStorage(db)
-    dbot = create_bot(Service(advisor, dstore, QuizSettings(), clock=clock, env={}), env={})
-    await dbot._async_setup_hook()
-    await dbot.setup_hook()
-    dpytest.configure(dbot, members=2)
-    channel = dbot.guilds[0].text_channels[0]
-    dbot.service.handoff.settings.places["discord"] = str(channel.id)
-    yield clock, h, dbot
-    await dpytest.empty_queue()
-    await dstore.close()
+    fake = await FakeDiscord().start()
+    fake.add_member(77, "Dora")
+    fake.add_member(78, "Max")
+    with fake.pointed():
+        dbot = create_bot(Service(advisor, dstore, QuizSettings(), clock=clock, env={}), env={})
+        dbot.service.handoff.settings.places["discord"] = str(MODS)
+        dbot._connection.guild_ready_timeout = 0.05
+        task = asyncio.create_task(dbot.start(TOKEN))
+        await asyncio.wait_for(dbot.wait_until_ready(), 15)
+        dbot.fake = fake
+        yield clock, h, dbot
+        await dbot.close()
+        await asyncio.gather(task, return_exceptions=True)
+    await fake.stop()
     await h.stop()
+
+
+async def _answered(fake, iid):
+    await fake.wait_for(lambda: fake.interactions[iid]["initial"] is not None)
+    await fake.settle(0.1)
+    return fake.replies(iid)
 
 
 async def tg_ask(h, text, n_before):
@@ -104,20 +115,18 @@ async def test_scripted_stream_gives_exact_report(world):
 
     # day 2 on Discord: one answered (voted 👍), one declined (ticket posted to the moderator channel)
     clock.t = T0 + DAY + HOUR
-    u = fake_user(77, "Dora")
-    inter = interaction(dbot, u)
-    await dbot.tree.get_command("ask").callback(inter, question="risk management")
-    log_id = int(next(c.custom_id for c in _sent(inter)[0]["view"].children if c.custom_id.startswith("ra:v:")).split(":")[2])
-    await dbot.adapter.on_vote(interaction(dbot, u), log_id, True)
-    inter = interaction(dbot, u)
-    await dbot.tree.get_command("ask").callback(inter, question="Recommend me a good movie")
-    assert any("ticket #3" in (k.get("content") or "") for k in _sent(inter))
-    posted = dpytest.get_message()
-    assert "Ticket #3" in posted.content and "Recommend me a good movie" in posted.content
+    fake = dbot.fake
+    answer = (await _answered(fake, await fake.slash(77, "ask", question="risk management")))[0]
+    assert "E.3" in embed(answer)["title"]
+    up = next(b for b in buttons(answer) if b.startswith("ra:v:") and b.endswith(":1"))
+    await _answered(fake, await fake.press(77, answer, up))
+    replies = await _answered(fake, await fake.slash(77, "ask", question="Recommend me a good movie"))
+    assert any("ticket #3" in (m["content"] or "") for m in replies)
+    posted = (await fake.wait_for(lambda: fake.in_channel(MODS)))[0]["content"]
+    assert "Ticket #3" in posted and "Recommend me a good movie" in posted
     # Discord has no configured moderators: nobody there may reply
-    inter = interaction(dbot, fake_user(78))
-    await dbot.tree.get_command("reply").callback(inter, ticket=3, answer="x")
-    assert "Only the configured moderators" in _sent(inter)[0]["content"]
+    refused = (await _answered(fake, await fake.slash(78, "reply", ticket=3, answer="x")))[0]
+    assert "Only the configured moderators" in refused["content"]
 
     now = T0 + 2 * DAY
     r = await report.compute(h.storage, now)
@@ -238,8 +247,10 @@ async def test_html_report_renders_charts_in_headless_chromium(advisor, tmp_path
     assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000
     dom = subprocess.run([chrome, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0
-    assert dom.stdout.count("<svg") == 3 and dom.stdout.count('class="bar"') == 3 + 3 + 3
-    assert "Questions per day" in dom.stdout and "Satisfaction per day" in dom.stdout
+    # four charts on one date axis: questions, answered share, votes (up and down bars), satisfaction
+    assert dom.stdout.count('<figure class="chart">') == 4 and dom.stdout.count('class="bar"') == 3 + 3 + 2 * 3 + 3
+    assert dom.stdout.count('class="value"') == 15  # every bar's value written (a day's 0 down votes too)
+    assert "Questions per day" in dom.stdout and "Satisfaction per day" in dom.stdout and "Votes per day" in dom.stdout
 
 
 async def test_ask_a_moderator_pressed_many_times_is_one_ticket(world):

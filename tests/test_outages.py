@@ -86,10 +86,15 @@ def test_health_finds_a_page_corrupted_database(tmp_path):
     env.pop("ROLE_ADVISOR_DATABASE_URL", None)
     ok = subprocess.run(cli_cmd() + ["health"], capture_output=True, text=True, timeout=60, env=env)
     assert ok.returncode == 0 and ok.stdout.strip() == "ok", ok.stderr
+    import sqlite3
+
+    with sqlite3.connect(path) as db:  # a leaf page of qa_log in the middle of the table (dbstat: 1-based)
+        leaves = [n for (n,) in db.execute("SELECT pageno FROM dbstat WHERE name = 'qa_log' AND pagetype = 'leaf' ORDER BY pageno")]
     data = bytearray(path.read_bytes())
     page = 4096
-    assert len(data) > 40 * page
-    data[30 * page + 100:30 * page + 900] = b"\xa5" * 800  # inside a page of qa_log, not its header
+    assert len(data) > 40 * page and len(leaves) > 20
+    at = (leaves[len(leaves) // 2] - 1) * page
+    data[at + 100:at + 900] = b"\xa5" * 800  # inside a page of qa_log, not its header
     path.write_bytes(bytes(data))
     r = subprocess.run(cli_cmd() + ["health"], capture_output=True, text=True, timeout=60, env=env)
     assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
