@@ -761,8 +761,9 @@ class Inbox:
     On start the ones never marked are handled first. An update that comes again (recorded, then
     the process died before confirming it) is recognised by its id and not handled twice."""
 
-    def __init__(self, service):
+    def __init__(self, service, bot_id: str = "0"):
         self.svc = service
+        self.key = f"{PLATFORM}:{bot_id}"  # update ids are per bot: two bots may share a database
         self.failing = False
         self.purged = 0.0
         self.mine: set[int] = set()  # ids recorded (or replayed) and not yet handled
@@ -772,7 +773,7 @@ class Inbox:
         if not rows:
             return raws
         try:
-            new = await asyncio.wait_for(self.svc.storage.inbox_add(PLATFORM, rows, self.svc.clock()), STORE_SECONDS)
+            new = await asyncio.wait_for(self.svc.storage.inbox_add(self.key, rows, self.svc.clock()), STORE_SECONDS)
         except Exception as exc:  # noqa: BLE001 - an outage must not stop the bot: handled, just not recorded
             if not self.failing:
                 log.warning("updates cannot be recorded (handled anyway, a crash now would lose them): %s", _short(exc))
@@ -785,7 +786,7 @@ class Inbox:
         if now - self.purged > 3600:  # the ids of handled updates are kept a day
             self.purged = now
             try:
-                await asyncio.wait_for(self.svc.storage.inbox_purge(PLATFORM, now - 86400), STORE_SECONDS)
+                await asyncio.wait_for(self.svc.storage.inbox_purge(self.key, now - 86400), STORE_SECONDS)
             except Exception as exc:  # noqa: BLE001 - tried again in an hour
                 log.warning("handled updates could not be purged: %s", _short(exc))
         self.mine |= new
@@ -799,13 +800,13 @@ class Inbox:
             return  # the blank copy of one recorded before: the recorded one marks itself
         self.mine.discard(update.update_id)
         try:
-            await asyncio.wait_for(self.svc.storage.inbox_done(PLATFORM, update.update_id, self.svc.clock()), STORE_SECONDS)
+            await asyncio.wait_for(self.svc.storage.inbox_done(self.key, update.update_id, self.svc.clock()), STORE_SECONDS)
         except Exception as exc:  # noqa: BLE001 - it stays pending: handled again after a restart at worst
             log.warning("update %s handled but not marked done: %s", update.update_id, _short(exc))
 
     async def replay(self, app: Application) -> None:
         try:
-            pending = await self.svc.storage.inbox_pending(PLATFORM, done_before=self.svc.clock() - 86400)
+            pending = await self.svc.storage.inbox_pending(self.key, done_before=self.svc.clock() - 86400)
         except Exception as exc:  # noqa: BLE001
             log.warning("updates received before the last stop cannot be read: %s", _short(exc))
             return
@@ -830,11 +831,11 @@ def _sender(raw: dict) -> str | None:
 
 
 def build_application(service, token: str, base_url: str | None = None, *, concurrency: int = 16,
-                      max_retries: int = 3, max_rate: float | None = None, inbox: bool = True) -> Application:
+                      max_retries: int = 3, max_rate: float | None = None, inbox: bool = False) -> Application:
     """The python-telegram-bot Application with every handler, not yet started. ``inbox``: record
     updates fetched by long polling before they are confirmed (:class:`Inbox`)."""
     adapter = TelegramAdapter(service)
-    box = Inbox(service) if inbox else None
+    box = Inbox(service, token.split(":")[0]) if inbox else None
 
     async def post_init(app: Application) -> None:
         await service.storage.open()

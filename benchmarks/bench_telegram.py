@@ -36,7 +36,7 @@ async def run(users: int, latency: float, limit: int) -> None:
     stub = await FakeBotAPI(latency=latency, flood_limit=limit).start()
     with tempfile.TemporaryDirectory() as d:
         svc = Service(Advisor.load(), SQLiteStorage(pathlib.Path(d) / "b.sqlite3"))
-        app = build_application(svc, "123456:BENCH", stub.base_url)
+        app = build_application(svc, "123456:BENCH", stub.base_url, inbox=True)  # as in long polling
         await start_app(app)
         await asyncio.sleep(0.5)
         before = len(stub.sent())
@@ -66,7 +66,7 @@ async def run_flood_wait(users: int, latency: float, limit: int, hold: float) ->
     g = group_chat(-100123)
     with tempfile.TemporaryDirectory() as d:
         svc = Service(Advisor.load(), SQLiteStorage(pathlib.Path(d) / "b.sqlite3"))
-        app = build_application(svc, "123456:BENCH", stub.base_url)
+        app = build_application(svc, "123456:BENCH", stub.base_url, inbox=True)  # as in long polling
         await start_app(app)
         await asyncio.sleep(0.5)
         stub.hold_chat(g["id"], hold)

@@ -760,7 +760,7 @@ class BaseStorage:
             ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
-            ("DELETE FROM inbox WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM inbox WHERE (platform = ? OR platform LIKE ?) AND user_id = ?", (platform, f"{platform}:%", uid)),
             # what a moderator taught stays (it is the community's knowledge), without their id
             ("UPDATE taught_phrasings SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
             ("UPDATE community_answers SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
@@ -772,9 +772,12 @@ class BaseStorage:
         """Rows mentioning a user in any table (for tests and audits)."""
         uid = str(user_id)
         total = 0
-        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets", "inbox"):
+        for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
             (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
             total += n
+        (n,) = await self._one("SELECT COUNT(*) FROM inbox WHERE (platform = ? OR platform LIKE ?) AND user_id = ?",
+                               (platform, f"{platform}:%", uid))  # keyed by platform and bot
+        total += n
         (n,) = await self._one(
             "SELECT COUNT(*) FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)",
             (platform, uid),

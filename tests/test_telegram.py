@@ -343,22 +343,22 @@ async def test_an_update_that_comes_again_is_not_handled_twice(advisor, tmp_path
     storage = SQLiteStorage(tmp_path / "inbox.sqlite3")
     await storage.open()
     try:
-        box = Inbox(Service(advisor, storage))
+        box = Inbox(Service(advisor, storage), "123456")
         raw = {"update_id": 41, "message": {"message_id": 1, "date": 0, "chat": private_chat(11), "from": ANN, "text": "hi"}}
         assert await box.record([raw]) == [raw]
-        assert [u for u, _ in await storage.inbox_pending("telegram")] == [41]
-        again = Inbox(box.svc)  # the next process: the recorded one is handled from the inbox first
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [41]
+        again = Inbox(box.svc, "123456")  # the next process: the recorded one is handled from the inbox first
         app = types.SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
         await again.replay(app)
         assert app.update_queue.get_nowait().update_id == 41
         assert await again.record([raw, {"update_id": 42, **{k: v for k, v in raw.items() if k != "update_id"}}]) == [
             {"update_id": 41}, {**raw, "update_id": 42}]
         await again.done(Update.de_json({"update_id": 41}, None))  # the blank copy does not mark it done
-        assert [u for u, _ in await storage.inbox_pending("telegram")] == [41, 42]
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [41, 42]
         await again.done(Update.de_json(raw, None))
-        assert [u for u, _ in await storage.inbox_pending("telegram")] == [42]
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [42]
         assert await storage.count_rows_about("telegram", "11") == 2  # ids only once done; forget removes them
         await storage.forget("telegram", "11")
-        assert await storage.inbox_pending("telegram") == []
+        assert await storage.inbox_pending(box.key) == []
     finally:
         await storage.close()
