@@ -88,6 +88,7 @@ class Handoff:
         """A ticket for the moderators. ``once``: one ticket per logged answer ("ask a moderator"
         pressed again, by anyone, says it is with the moderators and posts nothing)."""
         now = self.clock()
+        await self.storage.touch_user(user.platform, user.user_id, now, user.name or None)  # moderators see the name
         if once and log_id is not None:
             tid, new = await self.storage.open_ticket_once(user.platform, community, user.user_id, chat_id, question,
                                                            lang, log_id, now)

@@ -227,6 +227,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "quiz.review_example_competence": {"en": "What is {code}?", "hu": "Mi a(z) {code}?"},
     "quiz.review_example_role": {"en": "What are {label}?", "hu": "Mik {label}?"},
     "quiz.perfect": {"en": "Perfect score — nothing to review.", "hu": "Hibátlan — nincs mit átnézni."},
+    "quiz.old_question": {
+        "en": "That question is from an earlier quiz. Your current quiz goes on: answer its latest question.",
+        "hu": "Ez a kérdés egy korábbi kvízből való. A mostani kvízed folytatódik: a legutóbbi kérdésére válaszolj.",
+    },
     "quiz.none_active": {
         "en": "You have no quiz running. Start one with /quiz.",
         "hu": "Nincs folyamatban kvíz. Indíts egyet a /quiz paranccsal.",
@@ -360,6 +364,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hu": "Töröljek minden rólad tárolt adatot (pontszámok, kvízválaszok, kérdések, nyelvválasztás)?",
     },
     "chat.forget_cancelled": {"en": "Nothing was deleted.", "hu": "Semmi sem lett törölve."},
+    "chat.forget_not_yours": {
+        "en": "This button belongs to the member who asked to delete their data. To delete yours, send /forget yourself.",
+        "hu": "Ez a gomb azé a tagé, aki az adatai törlését kérte. A saját adataid törléséhez küldd el te is a /forget parancsot.",
+    },
+    "chat.group_welcome_back": {
+        "en": "Welcome back, {name}! You passed the onboarding quiz here already.",
+        "hu": "Üdv újra, {name}! Itt már sikeresen teljesítetted a bevezető kvízt.",
+    },
+    "chat.unknown_command": {
+        "en": "I don't know that command. I understand /ask, /quiz, /lang, /leaderboard, /forget and /help — or just write your question.",
+        "hu": "Ezt a parancsot nem ismerem. Ezeket értem: /ask, /quiz, /lang, /leaderboard, /forget és /help – vagy egyszerűen írd meg a kérdésed.",
+    },
     "chat.group_welcome": {
         "en": "Welcome, {name}! Get to know the {role} role with a short onboarding quiz in a private chat:",
         "hu": "Üdv, {name}! Ismerd meg a(z) {role} szerepkört egy rövid bevezető kvízzel privát csevegésben:",

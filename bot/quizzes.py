@@ -211,8 +211,10 @@ class QuizService:
             seen.append(sess)
         if isinstance(sess, str):  # it just timed out: the message says so
             return Step(False, sess)
-        if sess is None or (session_id is not None and sess.id != session_id):
-            return Step(False, t("quiz.none_active", sess.lang if sess is not None else "en"))
+        if sess is None:
+            return Step(False, t("quiz.none_active", "en"))
+        if session_id is not None and sess.id != session_id:  # a question of an older quiz
+            return Step(False, t("quiz.old_question", sess.lang))
         lang = sess.lang
         if index is not None and index != sess.answered:
             return Step(False, t("quiz.already_answered", lang))

@@ -168,6 +168,21 @@ MIGRATIONS: list[str] = [
     INSERT INTO taught_state (id, version) VALUES (1, 0);
     ALTER TABLE qa_log ADD COLUMN source TEXT;
     """,
+    # 6: the inbox: updates a platform handed over (Telegram's getUpdates), recorded before they
+    # are confirmed to it and marked done once handled, so a crash loses none of them. A handled
+    # update keeps only its id (for a day, to recognise it if it comes again), never its content.
+    """
+    CREATE TABLE inbox (
+        platform TEXT NOT NULL,
+        update_id BIGINT NOT NULL,
+        user_id TEXT,
+        payload TEXT,
+        received_at {REAL} NOT NULL,
+        done_at {REAL},
+        PRIMARY KEY (platform, update_id)
+    );
+    CREATE INDEX inbox_pending ON inbox (platform, done_at);
+    """,
 ]
 
 
@@ -551,6 +566,46 @@ class BaseStorage:
         rows = await self._all(sql + " ORDER BY created_at ASC LIMIT ?", (*args, int(limit)))
         return [Ticket(*r) for r in rows]
 
+    async def display_names(self, platform: str, user_ids) -> dict[str, str]:
+        """The names the users were last seen with (for moderators' lists), by user id."""
+        ids = sorted({str(u) for u in user_ids})[:200]
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = await self._all(f"SELECT user_id, display_name FROM users WHERE platform = ? AND user_id IN ({marks})",
+                               (platform, *ids))
+        return {r[0]: r[1] for r in rows if r[1]}
+
+    # -- the inbox --------------------------------------------------------------------------------
+    async def inbox_add(self, platform: str, updates: list[tuple[int, str | None, str]], now: float) -> set[int]:
+        """Record (update_id, user_id, payload) rows in one transaction; returns the ids that were
+        new (an id seen before, pending or done, is not recorded again)."""
+        counts = await self._write([
+            ("INSERT INTO inbox (platform, update_id, user_id, payload, received_at) VALUES (?, ?, ?, ?, ?) "
+             "ON CONFLICT (platform, update_id) DO NOTHING", (platform, int(uid), user, payload, now))
+            for uid, user, payload in updates
+        ])
+        return {int(u[0]) for u, n in zip(updates, counts) if n}
+
+    async def inbox_done(self, platform: str, update_id: int, now: float) -> None:
+        """Handled: the content is dropped, the id kept to recognise the update if it comes again."""
+        await self._write([("UPDATE inbox SET done_at = ?, payload = NULL WHERE platform = ? AND update_id = ?",
+                            (now, platform, int(update_id)))])
+
+    async def inbox_purge(self, platform: str, done_before: float) -> int:
+        """Forget the ids of updates handled before ``done_before``."""
+        (n,) = await self._write([("DELETE FROM inbox WHERE platform = ? AND done_at < ?", (platform, done_before))])
+        return max(n, 0)
+
+    async def inbox_pending(self, platform: str, done_before: float | None = None) -> list[tuple[int, str]]:
+        """Updates recorded and not handled, oldest first; ids handled before ``done_before`` are
+        deleted on the way."""
+        if done_before is not None:
+            await self._write([("DELETE FROM inbox WHERE platform = ? AND done_at < ?", (platform, done_before))])
+        rows = await self._all("SELECT update_id, payload FROM inbox WHERE platform = ? AND done_at IS NULL "
+                               "ORDER BY update_id", (platform,))
+        return [(int(r[0]), r[1]) for r in rows]
+
     async def answer_ticket(self, ticket_id: int, moderator_id: str, text: str, now: float) -> bool:
         (n,) = await self._write([(
             "UPDATE tickets SET status = 'answered', answer = ?, moderator_id = ?, answered_at = ? "
@@ -705,6 +760,7 @@ class BaseStorage:
             ("DELETE FROM quiz_sessions WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM onboarding_passes WHERE platform = ? AND user_id = ?", (platform, uid)),
             ("DELETE FROM users WHERE platform = ? AND user_id = ?", (platform, uid)),
+            ("DELETE FROM inbox WHERE (platform = ? OR platform LIKE ?) AND user_id = ?", (platform, f"{platform}:%", uid)),
             # what a moderator taught stays (it is the community's knowledge), without their id
             ("UPDATE taught_phrasings SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
             ("UPDATE community_answers SET author = NULL WHERE author = ?", (f"{platform}:{uid}",)),
@@ -719,6 +775,9 @@ class BaseStorage:
         for table in ("users", "quiz_sessions", "onboarding_passes", "qa_log", "votes", "prompts", "tickets"):
             (n,) = await self._one(f"SELECT COUNT(*) FROM {table} WHERE platform = ? AND user_id = ?", (platform, uid))
             total += n
+        (n,) = await self._one("SELECT COUNT(*) FROM inbox WHERE (platform = ? OR platform LIKE ?) AND user_id = ?",
+                               (platform, f"{platform}:%", uid))  # keyed by platform and bot
+        total += n
         (n,) = await self._one(
             "SELECT COUNT(*) FROM quiz_answers WHERE session_id IN (SELECT id FROM quiz_sessions WHERE platform = ? AND user_id = ?)",
             (platform, uid),

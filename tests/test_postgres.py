@@ -115,3 +115,20 @@ async def test_telegram_webhook_two_instances_share_postgres(pg_url, advisor):
         for app in apps:
             await stop_app(app)
         await stub.stop()
+
+
+async def test_the_telegram_inbox_on_postgresql(pg_url):
+    """The inbox's statements (ON CONFLICT DO NOTHING counts, BIGINT ids) on PostgreSQL."""
+    store = PostgresStorage(pg_url)
+    await store.open()
+    try:
+        big = 2 ** 40
+        assert await store.inbox_add("telegram", [(big, "11", '{"update_id": 1}'), (big + 1, None, "{}")], 10.0) == {big, big + 1}
+        assert await store.inbox_add("telegram", [(big, "11", "{}")], 11.0) == set()
+        await store.inbox_done("telegram", big, 12.0)
+        assert [u for u, _ in await store.inbox_pending("telegram")] == [big + 1]
+        assert await store.inbox_purge("telegram", 13.0) == 1
+        await store.forget("telegram", "11")
+    finally:
+        await store._write([("DELETE FROM inbox WHERE platform = ?", ("telegram",))])
+        await store.close()

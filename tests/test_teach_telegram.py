@@ -143,6 +143,8 @@ async def test_teach_and_save_on_telegram_reach_a_second_instance(two):
 async def test_teach_button_from_the_suggestions(two):
     a, _ = two
     await a.reply_to(ANN, "is there a certification exam for this?")
+    # the ticket is posted after the asker's answer and notice (sends are paced): wait for it
+    await a.stub.wait_for(lambda s: any("Ticket #1" in m["text"] for m in s.sent(chat_id=MOD_CHAT)))
     out = await a.reply_to(MOD, "/teach 1", chat=MODS, command=True)
     data = out[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     before = len(a.stub.sent(chat_id=MOD_CHAT))

@@ -1,6 +1,8 @@
 """The real python-telegram-bot Application, end to end against a stand-in Bot API on 127.0.0.1."""
 import asyncio
 import os
+import re
+import types
 import subprocess
 
 import pytest
@@ -102,7 +104,7 @@ async def test_html_is_escaped_everywhere(tg):
     welcome = await tg.stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
     assert "&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;script&gt;" in welcome[0]["text"] and "<script>" not in welcome[0]["text"]
     button = welcome[0]["reply_markup"]["inline_keyboard"][0][0]
-    assert button["url"] == "https://t.me/advisor_bot?start=onb_-100777"
+    assert re.fullmatch(r"https://t\.me/advisor_bot\?start=onb_-100777_[0-9a-f]{16}", button["url"])
     tg.stub.message(private_chat(21), evil, "<i>what</i> are the <b>KPIs</b>?")
     ans = await tg.stub.wait_for(lambda s: s.sent(chat_id=21))
     assert ans[0]["text"].startswith("<b>") and "<i>" not in ans[0]["text"]
@@ -140,23 +142,36 @@ async def test_group_quiz_goes_to_private_chat(tg):
 
 
 async def test_onboarding_deep_link_records_the_community(tg, advisor):
-    tg.stub.command(private_chat(11), ANN, "/start onb_-100777")
+    g = group_chat(-100777)
+    tg.stub.push(message={"message_id": 1, "date": 0, "chat": g, "from": ANN, "new_chat_members": [ANN]})
+    welcome = await tg.stub.wait_for(lambda s: s.sent(chat_id=g["id"]))
+    payload = welcome[0]["reply_markup"]["inline_keyboard"][0][0]["url"].split("start=")[1]
+    tg.stub.command(private_chat(11), ANN, f"/start {payload}")
     await tg.stub.wait_for(lambda s: s.sent("sendPoll"))
     sess = await tg.storage.active_session("telegram", "11")
     assert sess.onboarding and sess.community == "-100777"
+
+
+@pytest.mark.parametrize("payload", ["onb_-100777", "onb_-100888_0123456789abcdef", "onb_-100888_"])
+async def test_an_unsigned_or_edited_onboarding_link_records_no_community(tg, payload):
+    """`/start onb_<chat>` recorded a pass for any community its sender typed in."""
+    tg.stub.command(private_chat(11), ANN, f"/start {payload}")
+    await tg.stub.wait_for(lambda s: s.sent("sendPoll"))
+    sess = await tg.storage.active_session("telegram", "11")
+    assert not sess.onboarding and sess.community == "dm"
 
 
 async def test_vote_and_did_you_mean_buttons(tg):
     tg.stub.message(private_chat(11), ANN, "Which competences need B11 and M01?")
     ans = await tg.stub.wait_for(lambda s: s.sent(chat_id=11))
     data = [b["callback_data"] for row in ans[0]["reply_markup"]["inline_keyboard"] for b in row]
-    assert "t:skill:M01" in data
+    assert "t:en:skill:M01" in data
     vote = next(d for d in data if d.startswith("v:") and d.endswith(":0"))
     tg.stub.callback(ANN, vote)
     await tg.stub.wait_for(lambda s: s.sent("answerCallbackQuery"))
     log_id = int(vote.split(":")[1])
     assert await tg.storage.votes_for(log_id) == (0, 1)
-    tg.stub.callback(ANN, "t:skill:M01")
+    tg.stub.callback(ANN, "t:en:skill:M01")
     more = await tg.stub.wait_for(lambda s: len(s.sent(chat_id=11)) >= 2 and s.sent(chat_id=11))
     assert "M01" in more[1]["text"] and "E.2" in more[1]["text"]
 
@@ -169,6 +184,8 @@ async def test_lang_forget_and_leaderboard(tg):
     assert "Ügyfél elégedettség" in ans[1]["text"]  # the chosen language wins
     tg.stub.command(private_chat(11), ANN, "/forget")
     await tg.stub.wait_for(lambda s: len(s.sent(chat_id=11)) >= 3)
+    await tg.stub.settle()
+    assert await tg.storage.count_rows_about("telegram", "11") > 0  # nothing deleted before the confirmation
     tg.stub.callback(ANN, "f:yes")
     await tg.stub.wait_for(lambda s: s.sent("editMessageText"))
     assert await tg.storage.count_rows_about("telegram", "11") == 0
@@ -251,6 +268,7 @@ async def test_restart_keeps_scores_and_pending_polls(advisor, tmp_path):
     await h.stop()
     h2 = await Harness(advisor, db).start()
     h2.stub._poll_ids = iter(range(2, 100))
+    h2.stub._ids = iter(range(1000, 2000))  # Telegram never hands out an update id twice
     h2.stub.poll_answer("1", ANN, right)  # the poll was sent before the restart
     await h2.stub.wait_for(lambda s: s.sent("sendPoll"))
     sess = await h2.storage.active_session("telegram", "11")
@@ -299,3 +317,48 @@ async def test_poll_answer_arriving_before_its_poll_is_stored_counts(tg, monkeyp
     await tg.stub.wait_for(lambda s: len(s.sent("sendPoll")) >= 2)
     sess = await storage.active_session("telegram", "11")
     assert sess.answered == 1 and sess.score == 1
+
+
+def test_split_message_never_leaves_a_tag_unclosed():
+    """A first line (bold) longer than a message was cut inside <b>…</b>: Telegram refuses the piece."""
+    from telegram_stub import html_problem, visible_text
+
+    text = to_html("KPIs " + "very long title & more " * 300 + "\nbody line\n" + "x " * 3000)
+    parts = split_message(text)
+    assert len(parts) > 1
+    for part in parts:
+        assert html_problem(part) is None, part[:80] + " … " + part[-80:]
+        assert len(visible_text(part)) <= 4096 and len(part) <= 4096
+    assert parts[1].startswith("<b>")  # the bold goes on where it was cut
+    tagged = split_message('<a href="https://x.example/?a=1&amp;b=2">' + "link text " * 600 + "</a>", 1000)
+    assert all(html_problem(p) is None for p in tagged)
+
+
+async def test_an_update_that_comes_again_is_not_handled_twice(advisor, tmp_path):
+    """Recorded, then the process died before confirming it: Telegram sends it again after the
+    restart, while the recorded copy is handled from the inbox."""
+    from adapters.telegram_bot import Inbox
+    from telegram import Update
+
+    storage = SQLiteStorage(tmp_path / "inbox.sqlite3")
+    await storage.open()
+    try:
+        box = Inbox(Service(advisor, storage), "123456")
+        raw = {"update_id": 41, "message": {"message_id": 1, "date": 0, "chat": private_chat(11), "from": ANN, "text": "hi"}}
+        assert await box.record([raw]) == [raw]
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [41]
+        again = Inbox(box.svc, "123456")  # the next process: the recorded one is handled from the inbox first
+        app = types.SimpleNamespace(update_queue=asyncio.Queue(), bot=None)
+        await again.replay(app)
+        assert app.update_queue.get_nowait().update_id == 41
+        assert await again.record([raw, {"update_id": 42, **{k: v for k, v in raw.items() if k != "update_id"}}]) == [
+            {"update_id": 41}, {**raw, "update_id": 42}]
+        await again.done(Update.de_json({"update_id": 41}, None))  # the blank copy does not mark it done
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [41, 42]
+        await again.done(Update.de_json(raw, None))
+        assert [u for u, _ in await storage.inbox_pending(box.key)] == [42]
+        assert await storage.count_rows_about("telegram", "11") == 2  # ids only once done; forget removes them
+        await storage.forget("telegram", "11")
+        assert await storage.inbox_pending(box.key) == []
+    finally:
+        await storage.close()
