@@ -646,6 +646,20 @@ class TelegramAdapter:
         lang = await self._ui_lang(update.effective_user)
         await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.unknown_command", lang)))
 
+    async def on_group_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not have, in a group: answered (as a reply) only when it names this
+        bot (``/foo@this_bot``); a bare ``/foo`` may be another bot's, and is left alone."""
+        msg = update.effective_message
+        first = next((e for e in msg.entities or () if e.type == MessageEntityType.BOT_COMMAND and e.offset == 0), None)
+        if first is None or not self.username:
+            return
+        if not msg.parse_entity(first).lower().endswith("@" + self.username.lower()):
+            return
+        self.svc.admit(_user(update.effective_user))
+        lang = await self._ui_lang(update.effective_user)
+        await self._send(context.bot, update.effective_chat.id, html.escape(t("chat.unknown_command", lang)),
+                         reply_to=msg.message_id)
+
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Edits are not new questions: a typo fixed after the answer would be answered twice."""
         raise ApplicationHandlerStop
@@ -903,6 +917,7 @@ def build_application(service, token: str, base_url: str | None = None, *, concu
     app.add_handler(MessageHandler(private & text, adapter.limited(adapter.on_private_text)))
     app.add_handler(MessageHandler(groups & text, adapter.limited(adapter.on_group_text)))
     app.add_handler(MessageHandler(private & filters.COMMAND, adapter.limited(adapter.on_unknown_command)))
+    app.add_handler(MessageHandler(groups & filters.COMMAND, adapter.limited(adapter.on_group_command)))
     app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_teach_button), pattern=r"^tt:\d+:"))
     app.add_handler(CallbackQueryHandler(adapter.limited(adapter.on_callback)))
     app.add_handler(PollAnswerHandler(adapter.limited(adapter.on_poll_answer)))

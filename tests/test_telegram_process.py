@@ -375,13 +375,19 @@ def test_photo_captions_addressed_to_the_bot_are_answered(stub, bot):
     assert len(stub.api.sent(chat_id=g["id"])) == 1
 
 
-def test_unknown_commands_are_answered_in_private_only(stub, bot):
+def test_unknown_commands_are_answered_in_private_and_in_groups_when_they_name_the_bot(stub, bot):
     stub.call(stub.api.command, private_chat(618), user(618, "Béla", "hu"), "/foo")
-    stub.call(stub.api.command, group_chat(-100618), user(618), "/foo")
+    stub.call(stub.api.command, group_chat(-100618), user(618), "/foo")  # perhaps another bot's: silence
     dm = stub.wait_for(lambda s: s.sent(chat_id=618))[0]
     assert "Ezt a parancsot nem ismerem" in dm["text"] and "/help" in dm["text"]
     stub.settle()
     assert stub.api.sent(chat_id=-100618) == []
+    stub.call(stub.api.command, group_chat(-100618), user(618, "Béla", "hu"), f"/foo@{BOT['username']}")
+    reply = stub.wait_for(lambda s: s.sent(chat_id=-100618))[0]
+    assert "Ezt a parancsot nem ismerem" in reply["text"] and reply["reply_parameters"]["message_id"]  # a reply
+    stub.call(stub.api.command, group_chat(-100618), user(618), "/foo@some_other_bot")
+    stub.settle()
+    assert len(stub.api.sent(chat_id=-100618)) == 1
 
 
 def test_a_user_who_blocked_the_bot_does_not_stop_it(stub, bot):
