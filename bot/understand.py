@@ -908,6 +908,21 @@ def match(ix: Index, text: str, light: bool = False, toks: list[str] | None = No
     return m
 
 
+def _name_recall(ph, best_for: dict, parts: dict) -> tuple[float, set]:
+    """How much of name ``ph`` the question covers (each name stem weighted by how well its best
+    query stem matched it), and the query stems used for it (with the parts of a split compound)."""
+    got = 0.0
+    used: set[str] = set()
+    for t, wp in zip(ph.stems, ph.weights):
+        hit = best_for.get(t)
+        if hit is not None:
+            got += wp * hit[0]
+            used.add(hit[1])
+            if hit[1] in parts:
+                used.update(parts[hit[1]])
+    return got / ph.total, used
+
+
 def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = None, codes: Codes | None = None,
            recs: list[tuple] | None = None) -> Match:
     """The matcher's verdict on one question. ``light``: when the question names a competence or
@@ -1026,16 +1041,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         floor = fast.floor
         for i in [i for i, g in acc.items() if g >= floor[i]]:
             ph = names[i]
-            got = 0.0
-            used: set[str] = set()
-            for p, wp in zip(ph.stems, ph.weights):
-                hit = best_for.get(p)
-                if hit is not None:
-                    got += wp * hit[0]
-                    used.add(hit[1])
-                    if hit[1] in parts:
-                        used.update(parts[hit[1]])
-            recall = got / ph.total
+            recall, used = _name_recall(ph, best_for, parts)
             matched.append((ph.topic, recall, ph.weight, used))
             if recall >= UNION_RECALL:
                 explained.setdefault(ph.topic, set()).update(used)
@@ -1067,16 +1073,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                     if g < floor[i]:
                         continue
                     ph = names[i]
-                    got = 0.0
-                    used = set()
-                    for t, wp in zip(ph.stems, ph.weights):
-                        hit = best_for.get(t)
-                        if hit is not None:
-                            got += wp * hit[0]
-                            used.add(hit[1])
-                            if hit[1] in parts:
-                                used.update(parts[hit[1]])
-                    recall = got / ph.total
+                    recall, used = _name_recall(ph, best_for, parts)
                 elif ok:
                     if one is None:
                         one = {s, *parts[s]} if s in parts else {s}
