@@ -105,27 +105,27 @@ async def _world(advisor, tmp_path, env=None, **fake_kw):
     return world
 
 
-@pytest.fixture
-async def dc(advisor, tmp_path):
-    world = await _world(advisor, tmp_path)
+async def _running(world):
+    """The world's bot connected for the test, then stopped; nothing refused that was not expected."""
     with world.fake.pointed():
         await world.start()
         yield world
         await world.stop()
     await world.fake.stop()
     world.check_refusals()
+
+
+@pytest.fixture
+async def dc(advisor, tmp_path):
+    async for world in _running(await _world(advisor, tmp_path)):
+        yield world
 
 
 @pytest.fixture
 async def dc_hu(advisor, tmp_path):
     """A Hungarian server (preferred locale hu) with a system channel."""
-    world = await _world(advisor, tmp_path, preferred_locale="hu")
-    with world.fake.pointed():
-        await world.start()
+    async for world in _running(await _world(advisor, tmp_path, preferred_locale="hu")):
         yield world
-        await world.stop()
-    await world.fake.stop()
-    world.check_refusals()
 
 
 def buttons(msg) -> list[str]:
