@@ -50,14 +50,7 @@ def cmd_taught(args) -> int:
         svc = _service(advisor, store)
         if args.remove is not None:
             return _done(await svc.untaught(_user(), args.remove, lang))
-        out = await svc.taught_list(_user(), lang, limit=args.limit)
-        rows = await store.taught()
-        unknown = {r.id for r in rows if not r.topic.startswith("faq:") and not advisor.has_topic(r.topic)}
-        if unknown:  # reported, not dropped: the knowledge changed under them
-            mark = " " + t("taught.unknown_in_db", lang)
-            out.text = "\n".join(line + mark if line.startswith("#") and int(line[1:].split()[0]) in unknown else line
-                                 for line in out.text.split("\n"))
-        return _done(out)
+        return _done(await svc.taught_list(_user(), lang, limit=args.limit))
 
     return _run_with_store(lang, work)
 

@@ -427,8 +427,11 @@ class Service:
         lines = [t("teach.list_header", lang, n=len(rows))]
         for row in rows[-limit:]:
             day = dt.datetime.fromtimestamp(row.created_at, dt.timezone.utc).date().isoformat()
-            lines.append(t("teach.list_row", lang, id=row.id, phrasing=row.phrasing[:80], topic=row.topic,
-                           author=row.author or "—", date=day))
+            line = t("teach.list_row", lang, id=row.id, phrasing=row.phrasing[:80], topic=row.topic,
+                     author=row.author or "—", date=day)
+            if not row.topic.startswith("faq:") and not self.advisor.has_topic(row.topic):
+                line += " " + t("taught.unknown_in_db", lang)  # reported, not dropped: the knowledge changed
+            lines.append(line)
         if len(rows) > limit:
             lines.append(t("teach.list_more", lang, n=len(rows) - limit))
         return Outcome(True, "\n".join(lines))

@@ -6,6 +6,8 @@ import pathlib
 
 import pytest
 
+from bot.i18n import t
+
 from bot.quizzes import User
 from bot.service import Service
 from bot.storage import PostgresStorage, SQLiteStorage
@@ -185,7 +187,9 @@ async def test_a_topic_the_knowledge_lost_is_reported_not_dropped(store, advisor
     assert "competence:Z.9" in caplog.text
     a = await svc.ask(ANN, "dm", "is there a certification exam for this?")
     assert not a.answer.answered  # not answered with a topic that does not exist
-    assert "competence:Z.9" in (await svc.taught_list(MOD)).text  # still listed, to be removed
+    listed = (await svc.taught_list(MOD)).text  # still listed, to be removed, and marked on every platform
+    assert "competence:Z.9 (telegram:9" in listed and t("taught.unknown_in_db", "en") in listed
+    assert t("taught.unknown_in_db", "hu") in (await svc.taught_list(MOD, "hu")).text
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
