@@ -15,10 +15,13 @@ class RateLimiter:
         self.max_keys = max_keys
         self._buckets: dict[object, tuple[float, float]] = {}
 
+    def _tokens(self, key, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
+
     def allow(self, key, cost: float = 1.0) -> bool:
         now = self.clock()
-        tokens, last = self._buckets.get(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        tokens = self._tokens(key, now)
         if tokens < cost:
             self._buckets[key] = (tokens, now)
             return False
@@ -29,9 +32,7 @@ class RateLimiter:
 
     def wait(self, key, cost: float = 1.0) -> float:
         """Seconds until ``key`` can afford ``cost`` again."""
-        now = self.clock()
-        tokens, last = self._buckets.get(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        tokens = self._tokens(key, self.clock())
         return max(0.0, (cost - tokens) / self.rate) if self.rate > 0 else float("inf")
 
     def _prune(self, now: float) -> None:

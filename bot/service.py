@@ -281,14 +281,6 @@ class Service:
             self._noticed[key] = now
         raise Limited(self.limiter.wait(key, cost), notify)
 
-    def allow(self, user: User, action: str = "command") -> bool:
-        """:meth:`admit` as a yes/no, for callers that stay silent when refused."""
-        try:
-            self.admit(user, action)
-            return True
-        except Limited:
-            return False
-
     # -- quizzes, through the same limit ----------------------------------------------------------
     async def start_quiz(self, user: User, community: str, lang: str, *, onboarding: bool = False,
                          by_user: bool = True):
