@@ -268,6 +268,14 @@ def _concepts_at(ix: Index, s: str) -> list:
     return [c for c in ix.concepts.get(_ckey(s), ()) if _same(c[0][0], s)]
 
 
+def _concepts_next(ix: Index, s: str, nxt: str) -> tuple:
+    """Of the concept phrases that may start at a word with stem ``s``, those whose second word
+    matches the next stem ``nxt`` ("" at the end), with their length: (stems, token, length),
+    longest first. Memoised per pair of stems (_Fast)."""
+    return tuple((seq, tok, len(seq)) for seq, tok in _fast(ix).concepts_at(s)
+                 if len(seq) == 1 or (nxt and _same(seq[1], nxt)))
+
+
 
 def build_index(profile: Profile, lexicon=None) -> Index:
     from . import vocab
@@ -572,7 +580,7 @@ class _Fast:
     run in C, with no Python call: what a word is, its stem's similar stems and postings, are
     worked out once per word and then cost a dictionary look-up). Bounded; not pickled."""
 
-    __slots__ = ("token", "typo", "concepts_at", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
+    __slots__ = ("token", "typo", "concepts_at", "concepts_next", "similar", "postings", "cpostings", "lang", "st_block", "roleish",
                  "word", "piece", "ours", "floor", "ex_info")
 
     def __init__(self, ix: Index):
@@ -582,6 +590,7 @@ class _Fast:
             return lru_cache(maxsize=_SIM_CACHE_MAX)(partial(fn, ix))
 
         self.token, self.typo, self.concepts_at = memo(_token_of), memo(_typo_of), memo(_concepts_at)
+        self.concepts_next = memo(_concepts_next)
         self.similar, self.postings, self.cpostings = memo(_similar), memo(_postings_of), memo(_content_postings_of)
         self.lang, self.st_block, self.roleish = memo(_lang_word), memo(_st_block), memo(_roleish)
         self.word, self.piece, self.ours = memo(_word_of), memo(_piece_of), memo(_ours)
@@ -740,8 +749,19 @@ def _postings_of(ix: Index, s: str):
             if not any(o[0] >= w and o[1] <= tot and (o[0] > w or o[1] < tot or k < j) for k, o in enumerate(lst)):
                 keep.append((topic, w, tot))
         front.extend(keep)
-    ok = tuple((recall, topic, weight) for _, good, recall, topic, weight in alone if good)
-    return m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front), ok
+    # the names looked at, best first per topic (a name scores recall x precision x weight, and the
+    # precision is the topic's whatever the name): of each topic's, the one of highest recall x
+    # weight, apart for names that explain the question alone (recall >= UNION_RECALL) and others
+    low: dict[str, tuple] = {}
+    high: dict[str, tuple] = {}
+    for _, good, recall, topic, weight in alone:
+        if good:
+            into = high if recall >= UNION_RECALL else low
+            cur = into.get(topic)
+            if cur is None or recall * weight > cur[1] * cur[2]:
+                into[topic] = (topic, recall, weight)
+    return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front),
+            bool(low or high), tuple(low.values()), tuple(high.values()))
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -950,31 +970,30 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         # an abbreviation: spelled out and rewritten, then each word looked at
         pairs = [_CONCEPT_WORD(s) if s[0] == "@" else (s, None, *token(w)[2:]) for w, s in rewrite(ix, words)]
     elif any(map(_CONCEPT, infos)):
-        # a concept phrase may start at a word: the rewrite of :func:`rewrite`, at those words only
-        concepts_at = fast.concepts_at
+        # a concept phrase may start at some words: the rewrite of :func:`rewrite`, at those only
         stems = list(map(_STEM, infos))
-        pairs = []
-        i, n = 0, len(infos)
-        while i < n:
-            x = infos[i]
-            if x[1]:
-                nxt = stems[i + 1] if i + 1 < n else ""
-                for seq, tok in concepts_at(x[0]):
-                    k = len(seq)
-                    if k > 1:  # the second word first, inline: most candidates fail there
-                        a = seq[1]
-                        if i + k > n or (a != nxt and not (len(a) >= 5 and nxt.startswith(a) and len(nxt) - len(a) <= 3)):
-                            continue
-                    if k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k])):
-                        pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
-                        i += k
-                        break
-                else:
-                    pairs.append(x)
-                    i += 1
-            else:
-                pairs.append(x)
-                i += 1
+        n = len(infos)
+        found = []  # (where, how many words, the concept's token)
+        end = 0
+        phrases = fast.concepts_next
+        for i in compress(range(n), map(_CONCEPT, infos)):
+            if i < end:
+                continue  # within a phrase found already
+            for seq, tok, k in phrases(stems[i], stems[i + 1] if i + 1 < n else ""):
+                if i + k <= n and (k <= 2 or all(_same(a, b) for a, b in zip(seq[2:], stems[i + 2:i + k]))):
+                    found.append((i, k, tok))
+                    end = i + k
+                    break
+        if found:
+            pairs = []
+            end = 0
+            for i, k, tok in found:
+                pairs += infos[end:i]
+                pairs.append(_CONCEPT_WORD(tok))  # a concept word: names its topic
+                end = i + k
+            pairs += infos[end:]
+        else:
+            pairs = infos
     else:
         pairs = infos
     want_level, want_ks, want_matrix, about = _WANTS[reduce(or_, map(_ROLE, pairs), 0)]
@@ -1083,27 +1102,29 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 matched.append((topic, recall, weight, used))
                 if recall >= UNION_RECALL:
                     explained.setdefault(topic, set()).update(used)
-        for s, p in () if multi else zip(q_all, posts):
-            if not p[6]:
-                continue
-            # every name this stem hits is its alone: they share what they explain of the question
-            one = {s, *parts[s]} if parts and s in parts else {s}
-            if den:
-                hit_w = 0.0
-                for x in one:
-                    hit_w += qw.get(x, 0.0)
-                c = 0.5 + 0.5 * (hit_w / den)
-            else:
-                c = 1.0
-            d = 0.002 * len(one)
-            for recall, topic, weight in p[6]:
-                if recall >= UNION_RECALL:
-                    matched.append((topic, recall, weight, one))
-                    explained.setdefault(topic, set()).update(one)
+        if not multi:
+            # each name this stem hits is its alone: they share what it explains of the question
+            # (the precision), so of each topic's only the best is scored; those that explain the
+            # question on their own share it with the topic's other such names (see below)
+            for s, p in zip(q_all, posts):
+                if not p[6]:
+                    continue
+                one = {s, *parts[s]} if parts and s in parts else {s}
+                if den:
+                    hit_w = 0.0
+                    for x in one:
+                        hit_w += qw.get(x, 0.0)
+                    c = 0.5 + 0.5 * (hit_w / den)
                 else:
+                    c = 1.0
+                d = 0.002 * len(one)
+                for topic, recall, weight in p[7]:
                     sc = recall * c * weight + d  # as below, with this stem's precision
                     if sc > scores.get(topic, 0.0):
                         scores[topic] = sc
+                for topic, recall, weight in p[8]:
+                    matched.append((topic, recall, weight, one))
+                    explained.setdefault(topic, set()).update(one)
     for topic, recall, weight, used in matched:
         covered = used | explained[topic] if recall >= UNION_RECALL else used
         if den:
