@@ -760,8 +760,10 @@ def _postings_of(ix: Index, s: str):
             cur = into.get(topic)
             if cur is None or recall * weight > cur[1] * cur[2]:
                 into[topic] = (topic, recall, weight)
+    # its weight in an example score's total when it is a neutral word ("level", "skills")
+    nw = min(idf.get(s, 1.0), 1.0) if s in ix.words.neutral else 0.0
     return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front),
-            bool(low or high), tuple(low.values()), tuple(high.values()))
+            bool(low or high), tuple(low.values()), tuple(high.values()), nw)
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -846,7 +848,7 @@ _R_LEVEL, _R_KS, _R_MATRIX, _R_CONTENT, _R_ABOUT = 1, 2, 4, 8, 16
 _WANTS = tuple((bool(f & _R_LEVEL), bool(f & _R_KS), bool(f & _R_MATRIX), bool(f & _R_ABOUT)) for f in range(32))
 _STEM, _CONCEPT, _ROLE, _IS_CONTENT = (itemgetter(k) for k in range(4))
 _EXAMPLES = itemgetter(3)
-_SCORE = itemgetter(1)
+_NEUTRAL_W = itemgetter(9)
 
 
 def _CONCEPT_WORD(tok: str) -> tuple:
@@ -1036,7 +1038,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     cpost = dict(zip(content_q, cps))
     qw = dict(zip(content_q, map(_STEM, cps)))  # weight of each content word of the question
     den = sum(qw.values())
-    parts = {j: [x for x in q if x in j] for j in joined}  # a joined compound explains both halves
+    parts = {j: [x for x in q if x in j] for j in joined} if joined else {}  # a joined compound explains both halves
 
     scores: dict[str, float] = {}
     # names
@@ -1142,7 +1144,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     # example questions: how much the question and one example share (weighted Dice)
     if shared:
         if got_ex:
-            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
+            qtot = den + sum(map(_NEUTRAL_W, posts[:len(q_set)]))  # the first are q_set's, in order
             ex_info = fast.ex_info
             for i, got in got_ex.items():
                 total, topic = ex_info[i]
@@ -1152,7 +1154,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     else:
         exs = list(filter(_EXAMPLES, posts))
         if exs:
-            qtot = den + sum(min(idf.get(s, 1.0), 1.0) for s in q_set if s in neutral)
+            qtot = den + sum(map(_NEUTRAL_W, posts[:len(q_set)]))  # the first are q_set's, in order
             # each stem's best examples of each topic (see _postings_of) ...
             for p in exs:
                 for topic, got, total in p[5]:
@@ -1267,11 +1269,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         return Match(None, top, [], codes, want_level, want_ks, want_matrix, scores, content_q, words)
     floor = max(min(top, ANSWER_THRESHOLD) * 0.9, top - ALT_MARGIN)
     rank = ix.topic_rank
-    near = []
-    for t, v in sorted(scores.items(), key=_SCORE, reverse=True):
-        if v < floor:
-            break
-        near.append((-v, rank.get(t, 999), t))
+    near = [(-v, rank.get(t, 999), t) for t, v in scores.items() if v >= floor]
     near.sort()
     best = near[0][2]
     alts = [t for _, _, t in near[1:4]]
