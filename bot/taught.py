@@ -32,12 +32,13 @@ def normal(text: object, index=None) -> str:
     """The normal form a question and a taught phrasing are compared in; with the profile's
     ``index``, short misspelled words are read as the word meant first ("teh", "waht"), as the
     matcher reads them."""
-    words = tokens(strip_markup(clean(text)))
     if index is not None:
-        from .understand import fix_typos
+        # the matcher's memoised word records: the word with its typo fixed (field 4) and its
+        # stem (field 0), looked up once per word, as a question is read by the advisor anyway
+        from .understand import words
 
-        words = fix_typos(index, words)
-    return " ".join(stem(w) for w in words if w not in _ARTICLES)
+        return " ".join([r[0] for r in words(index, strip_markup(clean(text))) if r[4] not in _ARTICLES])
+    return " ".join(stem(w) for w in tokens(strip_markup(clean(text))) if w not in _ARTICLES)
 
 
 def valid_topic_syntax(topic: str) -> bool:
@@ -60,7 +61,7 @@ def community_text(text_en: str | None, text_hu: str | None, lang: str) -> str:
 class Taught:
     """One immutable snapshot of the taught phrasings and community answers."""
 
-    __slots__ = ("version", "exact", "keys", "answers", "rows", "index")
+    __slots__ = ("version", "exact", "keys", "answers", "rows", "index", "_near")
 
     def __init__(self, version: int = 0, phrasings=(), answers=(), index=None):
         self.version = version
@@ -73,6 +74,7 @@ class Taught:
             if norm:
                 self.exact[norm] = row.topic
         self.keys = [k for k in self.exact if len(k) >= CLOSE_MIN_CHARS]
+        self._near: dict[int, list[str]] = {}  # length -> the keys a ratio of CLOSE_RATIO allows
 
     def __bool__(self) -> bool:
         return bool(self.exact)
@@ -85,9 +87,19 @@ class Taught:
             return None
         from rapidfuzz import fuzz, process
 
+        # only the keys whose length allows the ratio (2 * shorter / both >= CLOSE_RATIO, with a
+        # margin), in their order (ties go to the first, as over all of them): worked out once per
+        # length, as the ratio over every key cost most of the time of a declined question
+        near = self._near.get(len(norm))
+        if near is None:
+            c = CLOSE_RATIO / 100
+            lo, hi = len(norm) * c / (2 - c) - 1, len(norm) * (2 - c) / c + 1
+            near = self._near[len(norm)] = [k for k in self.keys if lo <= len(k) <= hi]
+        if not near:
+            return None
         n = norm.count(" ") + 1
         best = None
-        for key, score, _ in process.extract(norm, self.keys, scorer=fuzz.ratio, score_cutoff=CLOSE_RATIO, limit=3):
+        for key, score, _ in process.extract(norm, near, scorer=fuzz.ratio, score_cutoff=CLOSE_RATIO, limit=3):
             if abs(key.count(" ") + 1 - n) <= 1 and (best is None or score > best[1]):
                 best = (key, score)
         return self.exact[best[0]] if best else None
