@@ -157,7 +157,13 @@ def _cache_secret(cdir: Path) -> bytes | None:
 
     try:
         if os.path.lexists(f):
-            f.unlink()  # not ours, too open, or not a key: replaced
+            # read again first: another process starting together may have linked its key into
+            # place since (a key is linked whole, so a valid one is never seen half-written);
+            # only a file that is still not ours, too open or not a key is replaced
+            key = _read_private(f)
+            if key is not None and len(key) == 32:
+                return key
+            f.unlink()
         fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".key-")  # mode 0600
         try:
             key = secrets.token_bytes(32)
@@ -225,7 +231,8 @@ def load_compiled(path: Path, fingerprint: bytes | None = None,
         import tempfile
 
         for old in [*cdir.glob(f"{path.stem}-*.cache"), *cdir.glob(f"{path.stem}-*.pickle")]:
-            old.unlink(missing_ok=True)  # earlier versions of this file (and the unsealed format)
+            if old != cfile:  # this version's may be another process's, just written
+                old.unlink(missing_ok=True)  # earlier versions of this file (and the unsealed format)
         fd, tmp = tempfile.mkstemp(dir=cdir, prefix=".tmp-", suffix=".cache")  # mode 0600
         try:
             with os.fdopen(fd, "wb") as fh:
