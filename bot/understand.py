@@ -192,13 +192,15 @@ class Index(Record):
     names: every Phrase; by_stem: stem -> indexes into names; content: topic -> {stem: count};
     content_by_stem: stem -> topics; idf: stem -> weight; vocab: sorted stems (for rapidfuzz);
     lang_vocab: words only one language uses; role_words: the role's own name (neutral);
-    topics: topic order for ties; name_strings: each name's stems joined; sim_cache: a memo of
-    query word -> similar stems (not saved)."""
+    topics: topic order for ties; name_strings: each name's stems joined; ex_sieve: bit sets
+    of the example strings by the characters they have and by length (_examples_near); sim_cache:
+    a memo of query word -> similar stems (not saved)."""
 
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
         "ex_by_stem", "ex_total", "ex_topics_of", "keywords", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache", "fast",
+        "ex_sieve",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
@@ -207,6 +209,7 @@ class Index(Record):
         "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "keywords": frozenset, "smalltalk": dict, "st_single": list,
         "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
         "sim_cache": dict, "fast": None,
+        "ex_sieve": tuple,
     }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
@@ -478,6 +481,7 @@ def build_index(profile: Profile, lexicon=None) -> Index:
     ix.vocab = sorted(df)
     ix.vocab_set = frozenset(df)
     ix.name_strings = [" ".join(ph.stems) for ph in ix.names]
+    ix.ex_sieve = _char_sieve(ix.ex_strings)
     # words (and their stems) that only one language uses: "list" is English even though "lista" is not
     forms = {lang: {f for w in words if len(w) > 2 for f in (w, stem(w))} for lang, words in lang_words.items()}
     ix.lang_vocab = {"en": frozenset(forms["en"] - forms["hu"]), "hu": frozenset(forms["hu"] - forms["en"])}
@@ -681,28 +685,91 @@ def request(ix: Index, text: str, toks: list[str] | None = None) -> bool:
     return bool(toks) and any(tuple(toks[:len(r)]) == r for r in ix.requests.get(toks[0], ()))
 
 
-def _examples_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
-    """Example questions whose length allows a fuzz.ratio of EX_WHOLE_CUTOFF with a string of
-    length n (2*min/(a+b) >= cutoff)."""
-    key = ("exlen", n)
-    hit = ix.sim_cache.get(key)
-    if hit is None:
+def _bit_indexes(mask: int) -> list[int]:
+    """The set bits of ``mask``, lowest first (str.find runs in C)."""
+    bits = bin(mask)[:1:-1]
+    out = []
+    i = bits.find("1")
+    while i >= 0:
+        out.append(i)
+        i = bits.find("1", i + 1)
+    return out
+
+
+def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[int, int], int]:
+    """((character, j) -> the strings with fewer than j copies of it, length -> the strings that
+    long, all the strings), as bit sets (bit i: strings[i])."""
+    has: dict[tuple[str, int], int] = {}
+    lens: dict[int, int] = {}
+    for i, s in enumerate(strings):
+        bit = 1 << i
+        seen: dict[str, int] = {}
+        for ch in s:
+            j = seen[ch] = seen.get(ch, 0) + 1
+            has[(ch, j)] = has.get((ch, j), 0) | bit
+        lens[len(s)] = lens.get(len(s), 0) | bit
+    full = (1 << len(strings)) - 1
+    return {k: full ^ m for k, m in has.items()}, lens, full
+
+
+def _examples_near(ix: Index, q: str) -> tuple[list[str], list[int]]:
+    """The example strings that may reach a fuzz.ratio of EX_WHOLE_CUTOFF with ``q``, in order,
+    with their indexes (rapidfuzz then compares a few instead of hundreds, and picks the same).
+    fuzz.ratio is 100 * 2 * LCS / (la + lb), and the LCS is at most the characters the two share,
+    so an example of length lb may lack at most M(lb) of q's characters (counted with repeats).
+    The misses are counted for all examples at once, in bit-sliced counters over ints (bit i:
+    example i) preloaded with 2**w - 1 - M(lb): an example whose counter overflows is out."""
+    lack, lens, full = ix.ex_sieve
+    key = ("exlen", len(q))
+    start = ix.sim_cache.get(key)
+    if start is None:
+        la = len(q)
         c = EX_WHOLE_CUTOFF / 100
-        lo, hi = n * c / (2 - c), n * (2 - c) / c
-        pairs = [(x, i) for i, x in enumerate(ix.ex_strings) if lo <= len(x) <= hi]
-        hit = ([p[0] for p in pairs], [p[1] for p in pairs])
-        _remember(ix, key, hit)
-    return hit
+        lo, hi = la * c / (2 - c), la * (2 - c) / c  # the lengths that allow it (as computed so far:
+        # rounding leaves out an example exactly at the cutoff, e.g. 17 characters for 23)
+        allow = {}
+        for lb in lens:
+            most = math.floor(la - (c / 2 * (la + lb) - 0.01))  # shared >= c/2 * (la + lb), with slack
+            if lo <= lb <= hi and most >= 0:
+                allow[lb] = most
+        w = max(1, max(allow.values(), default=0).bit_length())
+        planes = [0] * w
+        out = full
+        for lb, most in allow.items():
+            out ^= lens[lb]
+            base = (1 << w) - 1 - most
+            for b in range(w):
+                if base >> b & 1:
+                    planes[b] |= lens[lb]
+        start = _remember(ix, key, (tuple(planes), out))
+    planes, out = start
+    planes = list(planes)
+    seen: dict[str, int] = {}
+    for ch in q:
+        j = seen[ch] = seen.get(ch, 0) + 1
+        carry = lack.get((ch, j), full)  # the examples that miss this copy: add one to their count
+        for b, p in enumerate(planes):
+            planes[b] = p ^ carry
+            carry &= p
+        out |= carry
+    idxs = _bit_indexes(full ^ out)
+    strings = ix.ex_strings
+    return [strings[i] for i in idxs], idxs
 
 
-def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[int]]:
-    """Names whose length allows a fuzz.ratio of 85 with a string of length n (2*min/(a+b) >= .85)."""
+def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[list[int]]]:
+    """The distinct name strings whose length allows a fuzz.ratio of 85 with a string of length n
+    (2*min/(a+b) >= .85), each with the indexes of the names it stands for (551 strings for 634
+    names: rapidfuzz compares each once)."""
     key = ("len", n)
     hit = ix.sim_cache.get(key)
     if hit is None:
         lo, hi = n * 0.739, n * 1.353
-        pairs = [(s, i) for i, s in enumerate(ix.name_strings) if lo <= len(s) <= hi]
-        hit = ([p[0] for p in pairs], [p[1] for p in pairs])
+        owners: dict[str, list[int]] = {}
+        for i, s in enumerate(ix.name_strings):
+            if lo <= len(s) <= hi:
+                owners.setdefault(s, []).append(i)
+        hit = (list(owners), list(owners.values()))
         _remember(ix, key, hit)
     return hit
 
@@ -1224,7 +1291,7 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
     # word for word
     if len(content_q) <= 1 and len(words) >= 3 and ix.ex_strings and top < ANSWER_THRESHOLD:
         whole = " ".join(w for w in words if w not in ix.st_words)
-        strings, idxs = _examples_near_length(ix, len(whole))
+        strings, idxs = _examples_near(ix, whole)
         got = _extract_one(whole, strings, EX_WHOLE_CUTOFF) if strings else None
         if got is not None:
             topic = ix.ex_topics[idxs[got[2]]]
@@ -1239,9 +1306,13 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         if len(qj) >= 6:
             cj = " ".join(content_q)
             qs = cj if len(cj) >= 6 else qj
-            strings, idxs = _names_near_length(ix, len(qs))
-            for _, sc, j in _extract(qs, strings, 85, 3):
-                ph = ix.names[idxs[j]]
+            strings, owners = _names_near_length(ix, len(qs))
+            # the best 3 names, ties by name order, as if each name's string were compared: the
+            # best 3 strings hold them (a string ranks by its first name)
+            hits = [(sc, i) for _, sc, j in _extract(qs, strings, 85, 3) for i in owners[j]]
+            hits.sort(key=lambda h: (-h[0], h[1]))
+            for sc, i in hits[:3]:
+                ph = ix.names[i]
                 v = 0.95 * sc / 100 * ph.weight
                 if v > scores.get(ph.topic, 0.0):
                     scores[ph.topic] = v
