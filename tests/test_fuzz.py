@@ -23,3 +23,17 @@ def test_ask_never_raises(advisor, text, lang):
 @given(st.binary(max_size=300))
 def test_ask_accepts_raw_bytes(advisor, raw):
     assert advisor.ask(raw).answer
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.text(alphabet=" \t\naáőŐE.\u0958\u2000\u00a0-", max_size=30)))
+def test_clean_is_nfc_with_single_spaces(text):
+    # clean returns a printable text unchanged when it has nothing to normalise: the same as the
+    # full normalisation (NFC, whitespace runs to one space) gives
+    import unicodedata
+
+    from bot.text import clean
+
+    if text.isprintable():
+        assert clean(text) == " ".join(unicodedata.normalize("NFC", text).split())
+
