@@ -128,18 +128,26 @@ class Codes(Record):
     __slots__ = ("competences", "skills")
     _defaults = {"competences": (), "skills": ()}
 
+    def __init__(self, competences=(), skills=()):
+        # written out: this runs for every question with a digit, and Record's generic __init__ is slower
+        self.competences, self.skills = competences, skills
+
 
 _DIGIT = re.compile(r"\d")
 _NO_CODES = Codes()
 
 
 def find_codes(text: str) -> Codes:
-    if not _DIGIT.search(text):
+    digit = _DIGIT.search(text)
+    if digit is None:
         return _NO_CODES  # every code has a digit
+    # a code starts at most four characters before its first digit ("E . 4"): the patterns are
+    # tried from there on, not at every character before it (their look-behinds still see those)
+    start = max(digit.start() - 4, 0)
     comps: list[str] = []
     skills: list[str] = []
     spans: list[tuple[int, int]] = []
-    for m in _KS.finditer(text):
+    for m in _KS.finditer(text, start):
         letter, num = m.group(1).upper(), int(m.group(2))
         if letter == "B" and len(m.group(2)) == 1:
             continue  # b3 is competence B.3; B03 is the skill
@@ -149,7 +157,7 @@ def find_codes(text: str) -> Codes:
         if code not in skills:
             skills.append(code)
         spans.append(m.span())
-    for m in _COMP.finditer(text):
+    for m in _COMP.finditer(text, start):
         if any(a <= m.start() < b for a, b in spans):
             continue
         letter, sep, digits = m.group(1), m.group(2), m.group(3)
@@ -531,6 +539,12 @@ def _add_lexicon(ix: Index, lex) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The characters whose case fold holds a letter of HU_ONLY_LETTERS / HU_LETTERS are those letters and
+# their capitals (checked over all of Unicode): searched for directly, the text is not case-folded.
+_HU_ONLY_CHAR = re.compile("[%s]" % "".join(sorted(HU_ONLY_LETTERS | {c.upper() for c in HU_ONLY_LETTERS}))).search
+_HU_CHAR = re.compile("[%s]" % "".join(sorted(HU_LETTERS | {c.upper() for c in HU_LETTERS}))).search
+
+
 def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None,
                 recs: list[tuple] | None = None) -> str:
     """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties. ``toks``
@@ -538,10 +552,9 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
     # every vote is a multiple of 1/4, so one running difference (Hungarian minus English) is exact
     d = 0.0
     if not text.isascii():
-        letters = set(text.casefold())
-        if letters & HU_ONLY_LETTERS:
+        if _HU_ONLY_CHAR(text):
             d += 3
-        elif letters & HU_LETTERS:
+        elif _HU_CHAR(text):
             d += 2
     if "-" in text and _HU_SUFFIX_AFTER_HYPHEN.search(text):
         d += 2

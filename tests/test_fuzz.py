@@ -37,3 +37,14 @@ def test_clean_is_nfc_with_single_spaces(text):
     if text.isprintable():
         assert clean(text) == " ".join(unicodedata.normalize("NFC", text).split())
 
+
+def test_hungarian_letters_found_without_case_folding():
+    # detect_lang searches for these characters instead of case-folding the whole question
+    from bot.text import HU_LETTERS, HU_ONLY_LETTERS
+    from bot.understand import _HU_CHAR, _HU_ONLY_CHAR
+
+    for i in range(0x110000):
+        c = chr(i)
+        folded = set(c.casefold())
+        assert bool(_HU_ONLY_CHAR(c)) == bool(folded & HU_ONLY_LETTERS), hex(i)
+        assert bool(_HU_CHAR(c)) == bool(folded & HU_LETTERS), hex(i)
