@@ -347,7 +347,8 @@ class Advisor:
             return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m, None, verbose)
         if m.topic is None:
             return Answer(question, lang, False, None, min(m.score, 0.99), self._say("decline.generic", lang))
-        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m, None, verbose)
+        score = m.score
+        return self._answer(question, lang, m.topic, 1.0 if 1.0 < score else score, m.alternatives, m, None, verbose)  # min()
 
     def _say(self, key: str, lang: str) -> str:
         """A message whose only value is the profile's title, formatted once per language."""
@@ -403,7 +404,8 @@ class Advisor:
         if alts:
             has = self._topic_set
             alts = [a for a in dict.fromkeys(alts) if a != topic and a in has]
-        return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
+        # round() of a float to 3 places goes through its decimal digits: skipped for the sure answers
+        return Answer(question, lang, True, topic, conf if conf == 1.0 else round(conf, 3), text, alts, view)
 
     def has_topic(self, topic: str) -> bool:
         return topic in self._topic_set  # every topic of topics()
