@@ -894,10 +894,10 @@ def _word_of(ix: Index, w: str) -> tuple:
     small talk never uses it, whether it may belong to another role's name. Memoised (_Fast)."""
     f = _fast(ix)
     x = f.typo(w)
-    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x))
+    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x), _role_word(ix, x))
 
 
-_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4, 9))
+_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS, _ROLE_WORD = (itemgetter(k) for k in range(4, 10))
 
 
 def _piece_of(ix: Index, piece: str) -> tuple:
@@ -1385,9 +1385,10 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
     # our title's words, but not the ones other titles share ("project manager", "online marketer")
     if any(map(_OURS, recs) if recs is not None else map(fast.ours, toks)):
         return None  # our own role is named ("community manager", "közösségi menedzser")
-    stems = [stem(w) for w in toks]
-    compound, head_stems = _heads(ix)
-    mine = ix.role_words
+    if recs is not None:
+        stems, kinds = list(map(_STEM, recs)), list(map(_ROLE_WORD, recs))
+    else:
+        stems, kinds = [stem(w) for w in toks], [_role_word(ix, w) for w in toks]
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
     while i < n:
@@ -1398,21 +1399,11 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
                 i += k
                 break
         else:
-            w = toks[i]
-            hit = False
-            if len(w) > 6:  # a Hungarian compound title: "backendfejlesztő", "projektmenedzserek"
-                found_head = compound.search(w, 3)
-                if found_head is not None:
-                    pre = w[:found_head.start()]
-                    hit = pre not in mine and stem(pre) not in mine
-            if not hit and i > 0:
-                if _is_head(ix, w):  # "X developer", "projekt menedzser"
-                    prev = toks[i - 1]
-                    if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
-                            and stems[i - 1] not in mine and not _role_typo(ix, stems[i - 1]):
-                        found.append((i - 1, i + 1))
-            if hit:
+            kind = kinds[i]
+            if kind & _RW_COMPOUND:
                 found.append((i, i + 1))
+            elif i > 0 and kind & _RW_HEAD and kinds[i - 1] & _RW_QUALIFIER:
+                found.append((i - 1, i + 1))  # "X developer", "projekt menedzser"
             i += 1
     if not found:
         return None
@@ -1427,6 +1418,31 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
             continue  # part of a term of the profile: "Hotline Operator support"
         return " ".join(w for j, w in enumerate(toks) if not a <= j < b)
     return None
+
+
+_RW_COMPOUND, _RW_HEAD, _RW_QUALIFIER = 1, 2, 4
+
+
+def _role_word(ix: Index, w: str) -> int:
+    """What :func:`other_role` asks of one word, as bits: _RW_COMPOUND, it is a Hungarian compound
+    title ("backendfejlesztő", "projektmenedzserek") not of our role; _RW_HEAD, it is a title head;
+    _RW_QUALIFIER, it may name the kind of a head after it ("X developer"). Kept in the word's
+    record (:func:`_word_of`), so worked out once per word."""
+    kind = 0
+    mine = ix.role_words
+    if len(w) > 6:
+        found_head = _heads(ix)[0].search(w, 3)
+        if found_head is not None:
+            pre = w[:found_head.start()]
+            if pre not in mine and stem(pre) not in mine:
+                kind |= _RW_COMPOUND
+    if _is_head(ix, w):
+        kind |= _RW_HEAD
+    s = stem(w)
+    if w not in ix.words.stop and w not in ix.st_words and not w.isdigit() and len(w) > 2 \
+            and s not in mine and not _role_typo(ix, s):
+        kind |= _RW_QUALIFIER
+    return kind
 
 
 def _heads(ix: Index):
