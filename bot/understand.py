@@ -148,8 +148,9 @@ def find_codes(text: str) -> Codes:
     skills: list[str] = []
     spans: list[tuple[int, int]] = []
     for m in _KS.finditer(text, start):
-        letter, num = m.group(1).upper(), int(m.group(2))
-        if letter == "B" and len(m.group(2)) == 1:
+        letter, digits = m.groups()
+        letter, num = letter.upper(), int(digits)
+        if letter == "B" and len(digits) == 1:
             continue  # b3 is competence B.3; B03 is the skill
         if num == 0:
             continue
@@ -158,16 +159,17 @@ def find_codes(text: str) -> Codes:
             skills.append(code)
         spans.append(m.span())
     for m in _COMP.finditer(text, start):
-        if any(a <= m.start() < b for a, b in spans):
+        if spans and any(a <= m.start() < b for a, b in spans):
             continue
-        letter, sep, digits = m.group(1), m.group(2), m.group(3)
+        letter, sep, digits = m.groups()
         if sep is not None and sep.strip() == "" and letter.islower() and letter in "ae":
             continue  # Hungarian article "a 3." / "e 2" is not a code
-        if letter.upper() == "B" and len(digits) == 2 and sep in (None, ""):
+        upper = letter.upper()
+        if upper == "B" and len(digits) == 2 and sep in (None, ""):
             continue  # B10-B12 are skills (handled above)
-        if digits.startswith("0") and (len(digits) == 1 or sep is None or letter.upper() == "B"):
+        if digits.startswith("0") and (len(digits) == 1 or sep is None or upper == "B"):
             continue  # "E.07" is E.7; "E0", "e07" are not codes
-        code = f"{letter.upper()}.{int(digits)}"
+        code = f"{upper}.{int(digits)}"
         if code not in comps:
             comps.append(code)
     return Codes(tuple(comps), tuple(skills))
