@@ -548,9 +548,10 @@ _HU_CHAR = re.compile("[%s]" % "".join(sorted(HU_LETTERS | {c.upper() for c in H
 
 
 def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None,
-                recs: list[tuple] | None = None) -> str:
+                recs: list[tuple] | None = None, votes: float | None = None) -> str:
     """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties. ``toks``
-    (its words, typos fixed) or ``recs`` (:func:`words`): when the caller has them already."""
+    (its words, typos fixed), ``recs`` (:func:`words`) or ``votes`` (the sum of its words' votes,
+    :func:`read_signs`): when the caller has them already."""
     # every vote is a multiple of 1/4, so one running difference (Hungarian minus English) is exact
     d = 0.0
     if not text.isascii():
@@ -560,7 +561,9 @@ def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] |
             d += 2
     if "-" in text and _HU_SUFFIX_AFTER_HYPHEN.search(text):
         d += 2
-    if recs is not None:
+    if votes is not None:
+        d += votes
+    elif recs is not None:
         d += sum(map(_LANG_VOTE, recs))
     else:
         d += sum(map(_fast(ix).lang, tokens(text) if toks is None else toks))
@@ -896,10 +899,25 @@ def _word_of(ix: Index, w: str) -> tuple:
     small talk never uses it, whether it may belong to another role's name. Memoised (_Fast)."""
     f = _fast(ix)
     x = f.typo(w)
-    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x), _role_word(ix, x))
+    lang, block, roleish = f.lang(x), f.st_block(x), f.roleish(x)
+    signs = block * _SIGN_ST + roleish * _SIGN_ROLE + (x in ix.requests) * _SIGN_REQUEST + int(lang * 4) * _SIGN_LANG
+    return (*f.token(x), x, lang, block, roleish, f.ours(x), _role_word(ix, x), signs)
 
 
-_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS, _ROLE_WORD = (itemgetter(k) for k in range(4, 10))
+_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS, _ROLE_WORD, _SIGNS = (itemgetter(k) for k in range(4, 11))
+# A word's signs in one int, so that one sum() over a question's records counts them all: small
+# talk never uses it, it may belong to another role's name, a request phrase starts with it (16 bits
+# each: far more than a question of MAX_QUESTION_CHARS has words, so no field carries into the next),
+# then its language vote times four (a multiple of 1/4: exact; signed, in the high bits).
+_SIGN_ST, _SIGN_ROLE, _SIGN_REQUEST, _SIGN_LANG = 1, 1 << 16, 1 << 32, 1 << 48
+
+
+def read_signs(recs: list[tuple]) -> tuple[int, int, int, float]:
+    """For the records of a question (:func:`words`): how many of its words small talk never uses,
+    how many may belong to another role's name, how many start a request phrase, and the sum of
+    the words' language votes (:func:`_lang_word`)."""
+    total = sum(map(_SIGNS, recs))
+    return total & 0xFFFF, total >> 16 & 0xFFFF, total >> 32 & 0xFFFF, (total >> 48) / 4
 
 
 def _piece_of(ix: Index, piece: str) -> tuple:
