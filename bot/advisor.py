@@ -17,8 +17,8 @@ from .record import Record
 from .loader import DEFAULT_PROFILE, KnowledgeError, load_each
 from .text import clean, strip_markup
 from .dialogue import DEFAULT_TTL, Context, follow_up, keeps_view, requested_lang
-from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, request, smalltalk, words
-from .understand import _FIXED, _ROLEISH, _ST_BLOCK  # fields of a record of words()
+from .understand import ANSWER_THRESHOLD, Index, build_index, detect_lang, match, other_role, read_signs, request, smalltalk, words
+from .understand import _FIXED  # a field of a record of words()
 
 
 __all__ = ["Advisor", "Answer", "Context", "Conversation", "KnowledgeError", "next_context"]
@@ -293,24 +293,26 @@ class Advisor:
         ix = self.index
         recs = words(ix, probe)  # each word, its typo fixed, with what every step asks of it
         toks = list(map(_FIXED, recs))
+        # what the steps below look at in each word, counted in one pass over them
+        st_blocks, roleish, requests, votes = read_signs(recs)
         if not forced:
-            lang = detect_lang(probe, ix, context.lang if context is not None and context.lang else hint, toks, recs)
+            lang = detect_lang(probe, ix, context.lang if context is not None and context.lang else hint, toks, recs, votes)
         prof = self.profile
         if not probe.strip(" ?!.,;:-"):
             return Answer(question, lang, False, None, 0.0, self._say("decline.empty", lang))
         # a word small talk never uses, no word that starts a request, no word of another role's
         # name: the common answers of those three steps, read from the words without calling them
-        chat = None if len(toks) > 1 and any(map(_ST_BLOCK, recs)) else smalltalk(ix, probe, toks, recs)
+        chat = None if len(toks) > 1 and st_blocks else smalltalk(ix, probe, toks, recs)
         if chat is not None:
             intent, own = chat
             if own and not forced:
                 lang = own
             return Answer(question, lang, True, f"smalltalk:{intent}", 1.0, self._say(f"smalltalk.{intent}", lang))
 
-        if not ix.requests.keys().isdisjoint(toks) and request(ix, probe, toks):
+        if requests and request(ix, probe, toks):
             return Answer(question, lang, False, None, 0.0, self._say("decline.request", lang))
         m = match(ix, probe, light=True, toks=toks, recs=recs)  # a code of the profile decides: no scoring needed
-        rest = other_role(ix, probe, toks, recs) if any(map(_ROLEISH, recs)) else None
+        rest = other_role(ix, probe, toks, recs) if roleish else None
         if rest is not None:
             m = match(ix, rest) if not (m.codes.competences or m.codes.skills) else m
             if m.topic is not None or m.codes.competences or m.codes.skills:
@@ -354,7 +356,8 @@ class Advisor:
             return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m, None, verbose)
         if m.topic is None:
             return Answer(question, lang, False, None, min(m.score, 0.99), self._say("decline.generic", lang))
-        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m, None, verbose)
+        score = m.score
+        return self._answer(question, lang, m.topic, 1.0 if 1.0 < score else score, m.alternatives, m, None, verbose)  # min()
 
     def _say(self, key: str, lang: str) -> str:
         """A message whose only value is the profile's title, formatted once per language."""
@@ -410,7 +413,8 @@ class Advisor:
         if alts:
             has = self._topic_set
             alts = [a for a in dict.fromkeys(alts) if a != topic and a in has]
-        return Answer(question, lang, True, topic, round(conf, 3), text, alts, view)
+        # round() of a float to 3 places goes through its decimal digits: skipped for the sure answers
+        return Answer(question, lang, True, topic, conf if conf == 1.0 else round(conf, 3), text, alts, view)
 
     def has_topic(self, topic: str) -> bool:
         return topic in self._topic_set  # every topic of topics()

@@ -24,6 +24,8 @@ _CONTROL_TABLE.update({c: None for c in range(0x2066, 0x206A)})
 
 _WORD = re.compile(r"[a-z0-9]+")
 _MARKUP = re.compile(r"<[^<>]{0,200}>|&[a-z]{2,8};|[*_`~|#>]+")
+# each branch of _MARKUP starts with one of these characters: a text without them has no markup
+_MARKUP_START = re.compile(r"[<&*_`~|#>]").search
 
 
 def clean(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -38,10 +40,14 @@ def clean(text: object, limit: int = MAX_QUESTION_CHARS) -> str:
         except Exception:  # e.g. an integer too long to print (10**5000), an object whose str fails
             text = ""
     if len(text) <= limit and text.isprintable():
-        if text.isascii():
-            return " ".join(text.split())  # the common case: nothing to normalise
-        # no control, invisible or surrogate character (none is printable): only NFC to apply
-        text = " ".join(unicodedata.normalize("NFC", text).split())
+        # no control, invisible or surrogate character (none is printable), and no whitespace but
+        # the space (every other one is unprintable): only NFC and runs of spaces to see to
+        if not text.isascii():
+            text = unicodedata.normalize("NFC", text)
+        if "  " in text or text[:1] == " " or text[-1:] == " ":
+            text = " ".join(text.split())
+        elif len(text) <= limit:
+            return text  # the common case: nothing to change
     else:
         if len(text) > limit * 4:  # cap before the costly steps
             text = text[: limit * 4]
@@ -63,6 +69,9 @@ def fold(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
+    """``text`` with HTML/Markdown markup (tags, entities, emphasis and quote marks) blanked out."""
+    if _MARKUP_START(text) is None:
+        return text  # the common case: looking for one character is far cheaper than the sub
     return _MARKUP.sub(" ", text)
 
 

@@ -128,20 +128,29 @@ class Codes(Record):
     __slots__ = ("competences", "skills")
     _defaults = {"competences": (), "skills": ()}
 
+    def __init__(self, competences=(), skills=()):
+        # written out: this runs for every question with a digit, and Record's generic __init__ is slower
+        self.competences, self.skills = competences, skills
+
 
 _DIGIT = re.compile(r"\d")
 _NO_CODES = Codes()
 
 
 def find_codes(text: str) -> Codes:
-    if not _DIGIT.search(text):
+    digit = _DIGIT.search(text)
+    if digit is None:
         return _NO_CODES  # every code has a digit
+    # a code starts at most four characters before its first digit ("E . 4"): the patterns are
+    # tried from there on, not at every character before it (their look-behinds still see those)
+    start = max(digit.start() - 4, 0)
     comps: list[str] = []
     skills: list[str] = []
     spans: list[tuple[int, int]] = []
-    for m in _KS.finditer(text):
-        letter, num = m.group(1).upper(), int(m.group(2))
-        if letter == "B" and len(m.group(2)) == 1:
+    for m in _KS.finditer(text, start):
+        letter, digits = m.groups()
+        letter, num = letter.upper(), int(digits)
+        if letter == "B" and len(digits) == 1:
             continue  # b3 is competence B.3; B03 is the skill
         if num == 0:
             continue
@@ -149,17 +158,18 @@ def find_codes(text: str) -> Codes:
         if code not in skills:
             skills.append(code)
         spans.append(m.span())
-    for m in _COMP.finditer(text):
-        if any(a <= m.start() < b for a, b in spans):
+    for m in _COMP.finditer(text, start):
+        if spans and any(a <= m.start() < b for a, b in spans):
             continue
-        letter, sep, digits = m.group(1), m.group(2), m.group(3)
+        letter, sep, digits = m.groups()
         if sep is not None and sep.strip() == "" and letter.islower() and letter in "ae":
             continue  # Hungarian article "a 3." / "e 2" is not a code
-        if letter.upper() == "B" and len(digits) == 2 and sep in (None, ""):
+        upper = letter.upper()
+        if upper == "B" and len(digits) == 2 and sep in (None, ""):
             continue  # B10-B12 are skills (handled above)
-        if digits.startswith("0") and (len(digits) == 1 or sep is None or letter.upper() == "B"):
+        if digits.startswith("0") and (len(digits) == 1 or sep is None or upper == "B"):
             continue  # "E.07" is E.7; "E0", "e07" are not codes
-        code = f"{letter.upper()}.{int(digits)}"
+        code = f"{upper}.{int(digits)}"
         if code not in comps:
             comps.append(code)
     return Codes(tuple(comps), tuple(skills))
@@ -535,21 +545,29 @@ def _add_lexicon(ix: Index, lex) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The characters whose case fold holds a letter of HU_ONLY_LETTERS / HU_LETTERS are those letters and
+# their capitals (checked over all of Unicode): searched for directly, the text is not case-folded.
+_HU_ONLY_CHAR = re.compile("[%s]" % "".join(sorted(HU_ONLY_LETTERS | {c.upper() for c in HU_ONLY_LETTERS}))).search
+_HU_CHAR = re.compile("[%s]" % "".join(sorted(HU_LETTERS | {c.upper() for c in HU_LETTERS}))).search
+
+
 def detect_lang(text: str, ix: Index, hint: str | None = None, toks: list[str] | None = None,
-                recs: list[tuple] | None = None) -> str:
+                recs: list[tuple] | None = None, votes: float | None = None) -> str:
     """'hu' or 'en' for one question; ``hint`` (e.g. a platform's language) breaks ties. ``toks``
-    (its words, typos fixed) or ``recs`` (:func:`words`): when the caller has them already."""
+    (its words, typos fixed), ``recs`` (:func:`words`) or ``votes`` (the sum of its words' votes,
+    :func:`read_signs`): when the caller has them already."""
     # every vote is a multiple of 1/4, so one running difference (Hungarian minus English) is exact
     d = 0.0
     if not text.isascii():
-        letters = set(text.casefold())
-        if letters & HU_ONLY_LETTERS:
+        if _HU_ONLY_CHAR(text):
             d += 3
-        elif letters & HU_LETTERS:
+        elif _HU_CHAR(text):
             d += 2
     if "-" in text and _HU_SUFFIX_AFTER_HYPHEN.search(text):
         d += 2
-    if recs is not None:
+    if votes is not None:
+        d += votes
+    elif recs is not None:
         d += sum(map(_LANG_VOTE, recs))
     else:
         d += sum(map(_fast(ix).lang, tokens(text) if toks is None else toks))
@@ -950,10 +968,25 @@ def _word_of(ix: Index, w: str) -> tuple:
     small talk never uses it, whether it may belong to another role's name. Memoised (_Fast)."""
     f = _fast(ix)
     x = f.typo(w)
-    return (*f.token(x), x, f.lang(x), f.st_block(x), f.roleish(x), f.ours(x))
+    lang, block, roleish = f.lang(x), f.st_block(x), f.roleish(x)
+    signs = block * _SIGN_ST + roleish * _SIGN_ROLE + (x in ix.requests) * _SIGN_REQUEST + int(lang * 4) * _SIGN_LANG
+    return (*f.token(x), x, lang, block, roleish, f.ours(x), _role_word(ix, x), signs)
 
 
-_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS = (itemgetter(k) for k in range(4, 9))
+_FIXED, _LANG_VOTE, _ST_BLOCK, _ROLEISH, _OURS, _ROLE_WORD, _SIGNS = (itemgetter(k) for k in range(4, 11))
+# A word's signs in one int, so that one sum() over a question's records counts them all: small
+# talk never uses it, it may belong to another role's name, a request phrase starts with it (16 bits
+# each: far more than a question of MAX_QUESTION_CHARS has words, so no field carries into the next),
+# then its language vote times four (a multiple of 1/4: exact; signed, in the high bits).
+_SIGN_ST, _SIGN_ROLE, _SIGN_REQUEST, _SIGN_LANG = 1, 1 << 16, 1 << 32, 1 << 48
+
+
+def read_signs(recs: list[tuple]) -> tuple[int, int, int, float]:
+    """For the records of a question (:func:`words`): how many of its words small talk never uses,
+    how many may belong to another role's name, how many start a request phrase, and the sum of
+    the words' language votes (:func:`_lang_word`)."""
+    total = sum(map(_SIGNS, recs))
+    return total & 0xFFFF, total >> 16 & 0xFFFF, total >> 32 & 0xFFFF, (total >> 48) / 4
 
 
 def _piece_of(ix: Index, piece: str) -> tuple:
@@ -1441,9 +1474,10 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
     # our title's words, but not the ones other titles share ("project manager", "online marketer")
     if any(map(_OURS, recs) if recs is not None else map(fast.ours, toks)):
         return None  # our own role is named ("community manager", "közösségi menedzser")
-    stems = [stem(w) for w in toks]
-    compound, head_stems = _heads(ix)
-    mine = ix.role_words
+    if recs is not None:
+        stems, kinds = list(map(_STEM, recs)), list(map(_ROLE_WORD, recs))
+    else:
+        stems, kinds = [stem(w) for w in toks], [_role_word(ix, w) for w in toks]
     found: list[tuple[int, int]] = []
     i, n = 0, len(toks)
     while i < n:
@@ -1454,21 +1488,11 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
                 i += k
                 break
         else:
-            w = toks[i]
-            hit = False
-            if len(w) > 6:  # a Hungarian compound title: "backendfejlesztő", "projektmenedzserek"
-                found_head = compound.search(w, 3)
-                if found_head is not None:
-                    pre = w[:found_head.start()]
-                    hit = pre not in mine and stem(pre) not in mine
-            if not hit and i > 0:
-                if _is_head(ix, w):  # "X developer", "projekt menedzser"
-                    prev = toks[i - 1]
-                    if prev not in ix.words.stop and prev not in ix.st_words and not prev.isdigit() and len(prev) > 2 \
-                            and stems[i - 1] not in mine and not _role_typo(ix, stems[i - 1]):
-                        found.append((i - 1, i + 1))
-            if hit:
+            kind = kinds[i]
+            if kind & _RW_COMPOUND:
                 found.append((i, i + 1))
+            elif i > 0 and kind & _RW_HEAD and kinds[i - 1] & _RW_QUALIFIER:
+                found.append((i - 1, i + 1))  # "X developer", "projekt menedzser"
             i += 1
     if not found:
         return None
@@ -1483,6 +1507,31 @@ def other_role(ix: Index, text: str, toks: list[str] | None = None, recs: list[t
             continue  # part of a term of the profile: "Hotline Operator support"
         return " ".join(w for j, w in enumerate(toks) if not a <= j < b)
     return None
+
+
+_RW_COMPOUND, _RW_HEAD, _RW_QUALIFIER = 1, 2, 4
+
+
+def _role_word(ix: Index, w: str) -> int:
+    """What :func:`other_role` asks of one word, as bits: _RW_COMPOUND, it is a Hungarian compound
+    title ("backendfejlesztő", "projektmenedzserek") not of our role; _RW_HEAD, it is a title head;
+    _RW_QUALIFIER, it may name the kind of a head after it ("X developer"). Kept in the word's
+    record (:func:`_word_of`), so worked out once per word."""
+    kind = 0
+    mine = ix.role_words
+    if len(w) > 6:
+        found_head = _heads(ix)[0].search(w, 3)
+        if found_head is not None:
+            pre = w[:found_head.start()]
+            if pre not in mine and stem(pre) not in mine:
+                kind |= _RW_COMPOUND
+    if _is_head(ix, w):
+        kind |= _RW_HEAD
+    s = stem(w)
+    if w not in ix.words.stop and w not in ix.st_words and not w.isdigit() and len(w) > 2 \
+            and s not in mine and not _role_typo(ix, s):
+        kind |= _RW_QUALIFIER
+    return kind
 
 
 def _heads(ix: Index):
