@@ -1170,7 +1170,9 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         # a name only one query stem hits is scored from that stem's postings; a name several hit
         # adds their weights up
         multi: set[int] = set()
-        if len(posts) > 1:
+        if len(posts) == 2:
+            multi = posts[0][2].keys() & posts[1][2].keys()  # walks the smaller of the two
+        elif len(posts) > 2:
             seen: set[int] = set()
             for p in posts:
                 k = p[2].keys()
@@ -1263,13 +1265,16 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                         scores[topic] = sc
             if len(exs) > 1:
                 # ... and the examples several stems hit, with their weights added up
-                seen_ex: set[int] = set()
-                multi_ex: set[int] = set()
-                for p in exs:
-                    k = p[3].keys()
-                    if not seen_ex.isdisjoint(k):
-                        multi_ex.update(seen_ex.intersection(k))
-                    seen_ex.update(k)
+                if len(exs) == 2:
+                    multi_ex = exs[0][3].keys() & exs[1][3].keys()  # walks the smaller of the two
+                else:
+                    seen_ex: set[int] = set()
+                    multi_ex = set()
+                    for p in exs:
+                        k = p[3].keys()
+                        if not seen_ex.isdisjoint(k):
+                            multi_ex.update(seen_ex.intersection(k))
+                        seen_ex.update(k)
                 if multi_ex:
                     ex_info = fast.ex_info
                     for i in multi_ex:
