@@ -354,6 +354,14 @@ class Service:
         can read and write the database anyway)."""
         return user.platform == "cli" or self.handoff.is_moderator(user.platform, user.user_id)
 
+    def _moderators_only(self, user: User, lang: str) -> Outcome | None:
+        """The refusal of a teaching command for anyone but a moderator (None for a moderator);
+        the command is charged to the user's rate limit either way."""
+        self.admit(user, "command")
+        if not self.may_teach(user):
+            return Outcome(False, t("ticket.not_moderator", lang))
+        return None
+
     def _author(self, user: User) -> str:
         return f"{user.platform}:{user.user_id}"
 
@@ -374,9 +382,9 @@ class Service:
         Without a known topic the answer lists the topics the matcher found closest
         (``suggestions``) to choose from. Taught from an open ticket, ``deliver`` is the topic's
         answer for its asker."""
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         ticket = None
         if isinstance(target, int):
             ticket = await self.storage.get_ticket(target)
@@ -408,9 +416,9 @@ class Service:
         return Outcome(True, text, ticket, deliver)
 
     async def taught_list(self, moderator: User, lang: str = "en", limit: int = 50) -> Outcome:
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         rows = await self.storage.taught()
         if not rows:
             return Outcome(True, t("teach.list_empty", lang))
@@ -429,9 +437,9 @@ class Service:
         return Outcome(True, "\n".join(lines))
 
     async def untaught(self, moderator: User, taught_id: int, lang: str = "en") -> Outcome:
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         row = await self.storage.untaught(int(taught_id))
         if row is None:
             return Outcome(False, t("teach.not_found", lang, id=taught_id))
@@ -443,9 +451,9 @@ class Service:
         """Create or edit a community answer (topic ``faq:<id>``; a new id when None): ``text`` in
         ``text_lang`` (a text starting ``en:`` or ``hu:`` says its own; else detected when None);
         ``phrasing``, a question it answers, is taught with it."""
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         text = (text or "").strip()
         if text[:3].lower() in ("en:", "hu:"):  # the text's language, said first: "hu: Ingyenes …"
             text_lang, text = text[:2].lower(), text[3:].strip()
@@ -469,18 +477,18 @@ class Service:
     async def edit_answer(self, moderator: User, faq_id: str, text: str, lang: str = "en",
                           text_lang: str | None = None) -> Outcome:
         """Set the text of an existing community answer in one language (detected when None)."""
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         key = (faq_id or "").strip().lower().removeprefix("faq:")
         if await self.storage.get_answer(key) is None:
             return Outcome(False, t("faq.not_found", lang, id=key[:40]))
         return await self.save_answer(moderator, key, text, lang, text_lang=text_lang)
 
     async def answers_list(self, moderator: User, lang: str = "en") -> Outcome:
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         rows = await self.storage.community_answers()
         if not rows:
             return Outcome(True, t("faq.list_empty", lang))
@@ -493,9 +501,9 @@ class Service:
         return Outcome(True, "\n".join(lines))
 
     async def remove_answer(self, moderator: User, faq_id: str, lang: str = "en") -> Outcome:
-        self.admit(moderator, "command")
-        if not self.may_teach(moderator):
-            return Outcome(False, t("ticket.not_moderator", lang))
+        refused = self._moderators_only(moderator, lang)
+        if refused is not None:
+            return refused
         faq_id = (faq_id or "").strip().lower().removeprefix("faq:")
         if not await self.storage.remove_answer(faq_id):
             return Outcome(False, t("faq.not_found", lang, id=faq_id[:40]))
