@@ -356,8 +356,7 @@ class Advisor:
             return self._answer(question, lang, "role:competences", ANSWER_THRESHOLD, [], m, None, verbose)
         if m.topic is None:
             return Answer(question, lang, False, None, min(m.score, 0.99), self._say("decline.generic", lang))
-        score = m.score
-        return self._answer(question, lang, m.topic, 1.0 if 1.0 < score else score, m.alternatives, m, None, verbose)  # min()
+        return self._answer(question, lang, m.topic, min(m.score, 1.0), m.alternatives, m, None, verbose)
 
     def _say(self, key: str, lang: str) -> str:
         """A message whose only value is the profile's title, formatted once per language."""

@@ -794,7 +794,9 @@ def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[list[int]]]:
 
 def _postings(ix: Index, s: str):
     """What the query stem ``s`` contributes, as if alone: (its similar indexed stems {t: sim},
-    {t: (sim, s)}, {name: matched weight}, {example: matched weight}). Memoised per stem."""
+    {t: (sim, s)}, {name: matched weight}, {example: matched weight}, every name it hits, each
+    topic's best examples, each topic's best name below and at UNION_RECALL, its weight as a
+    neutral word). Memoised per stem."""
     return _fast(ix).postings(s)
 
 
@@ -848,7 +850,7 @@ def _postings_of(ix: Index, s: str):
     # its weight in an example score's total when it is a neutral word ("level", "skills")
     nw = min(idf.get(s, 1.0), 1.0) if s in ix.words.neutral else 0.0
     return (m, {t: (v, s) for t, v in m.items()}, names, exs, tuple(alone), tuple(front),
-            bool(low or high), tuple(low.values()), tuple(high.values()), nw)
+            tuple(low.values()), tuple(high.values()), nw)
 
 
 def _content_postings_of(ix: Index, s: str):
@@ -933,7 +935,7 @@ _R_LEVEL, _R_KS, _R_MATRIX, _R_CONTENT, _R_ABOUT = 1, 2, 4, 8, 16
 _WANTS = tuple((bool(f & _R_LEVEL), bool(f & _R_KS), bool(f & _R_MATRIX), bool(f & _R_ABOUT)) for f in range(32))
 _STEM, _CONCEPT, _ROLE, _IS_CONTENT = (itemgetter(k) for k in range(4))
 _EXAMPLES = itemgetter(3)
-_NEUTRAL_W = itemgetter(9)
+_NEUTRAL_W = itemgetter(8)
 
 
 def _CONCEPT_WORD(tok: str) -> tuple:
@@ -1211,7 +1213,8 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
             # (the precision), so of each topic's only the best is scored; those that explain the
             # question on their own share it with the topic's other such names (see below)
             for s, p in zip(q_all, posts):
-                if not p[6]:
+                low, high = p[6], p[7]
+                if not low and not high:
                     continue
                 one = {s, *parts[s]} if parts and s in parts else {s}
                 if den:
@@ -1222,11 +1225,11 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
                 else:
                     c = 1.0
                 d = 0.002 * len(one)
-                for topic, recall, weight in p[7]:
+                for topic, recall, weight in low:
                     sc = recall * c * weight + d  # as below, with this stem's precision
                     if sc > scores.get(topic, 0.0):
                         scores[topic] = sc
-                for topic, recall, weight in p[8]:
+                for topic, recall, weight in high:
                     matched.append((topic, recall, weight, one))
                     explained.setdefault(topic, set()).update(one)
     for topic, recall, weight, used in matched:
