@@ -649,45 +649,16 @@ async def limits(tmp: pathlib.Path) -> None:
 
 
 # == 6. two processes on one fresh SQLite file ===================================================
-async def child_fresh(path: str, who: str) -> None:
-    from bot.storage import SQLiteStorage
-
-    store = SQLiteStorage(path)
-    failures = 0
-    try:
-        await store.open()
-    except Exception as exc:
-        print("FAIL open", type(exc).__name__, exc, file=sys.stderr)
-        print(1)
-        return
-
-    async def member(k: int) -> None:
-        nonlocal failures
-        try:
-            await store.touch_user("telegram", f"{who}-{k}", 1.0, "Name")
-            await store.get_lang("telegram", f"{who}-{k}")
-            log_id = await store.log_question("telegram", "grp", f"{who}-{k}", "q?", "en", "role:kpis", 0.9, True, 2.0)
-            await store.recent_turns("telegram", f"{who}-{k}", None, 0.0)
-            await store.vote(log_id, "telegram", f"{who}-v", 1, 3.0)
-            await store.leaderboard()
-        except Exception as exc:
-            failures += 1
-            print("FAIL", type(exc).__name__, exc, file=sys.stderr)
-
-    try:
-        await asyncio.gather(*(member(k) for k in range(8)))
-    finally:
-        await store.close()
-    print(failures)
-
-
 def fresh(m: int, tmp: pathlib.Path) -> None:
+    from test_sqlite_processes import WORKER
+
     print(f"\n6. two processes opening one fresh SQLite file together, {m} times", flush=True)
     failed_trials, failures, examples = 0, 0, []
     t0 = time.perf_counter()
     for trial in range(m):
         path = str(tmp / f"fresh-{trial}.sqlite3")
-        procs = [subprocess.Popen([sys.executable, __file__, "--child", "fresh", path, who],
+        # the worker of tests/test_sqlite_processes.py: 8 members of one bot at once, one round each
+        procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(ROOT), path, who, "1"],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for who in ("a", "b")]
         bad = 0
         for p in procs:
@@ -716,8 +687,6 @@ def main() -> None:
             return asyncio.run(child_sqlite(args[0], args[1]))
         if kind == "pgwriter":
             return asyncio.run(child_pg_writer(args[0], args[1], int(args[2]), int(args[3])))
-        if kind == "fresh":
-            return asyncio.run(child_fresh(args[0], args[1]))
         raise SystemExit(f"unknown child {kind}")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--fuzz", type=int, default=20_000, help="hypothesis examples per property (3 properties)")
