@@ -18,7 +18,7 @@ from bot.handoff import HandoffSettings  # noqa: E402
 from bot.service import Service  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from conftest import cli_cmd  # noqa: E402
-from telegram_stub import private_chat, start_app, user  # noqa: E402
+from telegram_stub import private_chat, user  # noqa: E402
 from discord_stub import MODS, FakeDiscord  # noqa: E402
 from test_discord import TOKEN, buttons, embed  # noqa: E402
 from test_telegram import Harness  # noqa: E402
@@ -45,15 +45,9 @@ async def world(advisor, tmp_path, monkeypatch):
     """A Telegram harness and a Discord bot sharing one database and one clock."""
     clock = Clock(T0)
     db = tmp_path / "shared.sqlite3"
-    h = Harness(advisor, db)
-    await h.stub.start()
-    h.storage = SQLiteStorage(db)
-    h.service = Service(advisor, h.storage, QuizSettings(), clock=clock,
-                        handoff=HandoffSettings({"telegram": str(MOD_CHAT), "discord": None}, {"telegram": {"500"}, "discord": set()}))
-    from adapters.telegram_bot import build_application
-
-    h.app = build_application(h.service, "123456:TEST", h.stub.base_url)
-    await start_app(h.app)
+    h = await Harness(advisor, db).start(
+        QuizSettings(), clock=clock,
+        handoff=HandoffSettings({"telegram": str(MOD_CHAT), "discord": None}, {"telegram": {"500"}, "discord": set()}))
 
     dstore = SQLiteStorage(db)
     fake = await FakeDiscord().start()

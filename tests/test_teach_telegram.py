@@ -9,10 +9,8 @@ import pytest
 pytest.importorskip("telegram", reason="the telegram extra is part of the dev install")
 
 from adapters.telegram_bot import build_application  # noqa: E402
-from bot.config import QuizSettings  # noqa: E402
-from bot.service import Service  # noqa: E402
-from bot.storage import SQLiteStorage  # noqa: E402
-from telegram_stub import FakeBotAPI, private_chat, start_app, stop_app, user  # noqa: E402
+from telegram_stub import private_chat, user  # noqa: E402
+from test_telegram import Harness  # noqa: E402
 
 MOD_CHAT = -100777
 MODS = {"id": MOD_CHAT, "type": "supergroup", "title": "Mods"}
@@ -28,22 +26,8 @@ ANN, BEN = user(11, "Ann", "en"), user(12, "Ben", "en")
 CSABA, DORA = user(13, "Csaba", "hu"), user(14, "Dóra", "hu")
 
 
-class Instance:
-    def __init__(self, advisor, db):
-        self.advisor, self.db = advisor, db
-        self.stub = FakeBotAPI()
-
-    async def start(self):
-        await self.stub.start()
-        self.storage = SQLiteStorage(self.db)
-        self.service = Service(self.advisor, self.storage, QuizSettings(quiz_count=3), env=ENV)
-        self.app = build_application(self.service, "123456:TEST-token_abc", self.stub.base_url)
-        await start_app(self.app)
-        return self
-
-    async def stop(self):
-        await stop_app(self.app)
-        await self.stub.stop()
+class Instance(Harness):
+    """One bot instance (its own stand-in Bot API), on the shared database."""
 
     async def reply_to(self, frm, text, chat=None, command=False):
         chat = chat or private_chat(frm["id"])
@@ -55,8 +39,8 @@ class Instance:
 @pytest.fixture
 async def two(advisor, tmp_path):
     db = tmp_path / "shared.sqlite3"
-    a = await Instance(advisor, db).start()
-    b = await Instance(advisor, db).start()
+    a = await Instance(advisor, db).start(env=ENV)
+    b = await Instance(advisor, db).start(env=ENV)
     yield a, b
     await a.stop()
     await b.stop()

@@ -24,10 +24,10 @@ class Harness:
         self.stub = FakeBotAPI(**stub_kw)
         self.app = None
 
-    async def start(self, settings=None):
+    async def start(self, settings=None, **service_kw):
         await self.stub.start()
         self.storage = SQLiteStorage(self.db_path)
-        self.service = Service(self.advisor, self.storage, settings or QuizSettings(quiz_count=3))
+        self.service = Service(self.advisor, self.storage, settings or QuizSettings(quiz_count=3), **service_kw)
         self.app = build_application(self.service, "123456:TEST-token_abc", self.stub.base_url)
         await start_app(self.app)
         return self
