@@ -8,7 +8,6 @@ import pytest
 
 pytest.importorskip("telegram", reason="the telegram extra is part of the dev install")
 
-from adapters.telegram_bot import build_application  # noqa: E402
 from telegram_stub import private_chat, user  # noqa: E402
 from test_telegram import Harness  # noqa: E402
 
