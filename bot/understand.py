@@ -203,14 +203,15 @@ class Index(Record):
     content_by_stem: stem -> topics; idf: stem -> weight; vocab: sorted stems (for rapidfuzz);
     lang_vocab: words only one language uses; role_words: the role's own name (neutral);
     topics: topic order for ties; name_strings: each name's stems joined; ex_sieve: bit sets
-    of the example strings by the characters they have and by length (_examples_near); sim_cache:
+    of the example strings by the characters they have and by length (_near), name_sieve: the
+    distinct name strings, the names each stands for, and their bit sets; sim_cache:
     a memo of query word -> similar stems (not saved)."""
 
     __slots__ = (
         "names", "by_stem", "content", "content_by_stem", "idf", "max_idf", "vocab", "vocab_set",
         "lang_vocab", "role_words", "topics", "topic_rank", "name_strings", "words", "concepts", "examples",
         "ex_by_stem", "ex_total", "ex_topics_of", "keywords", "smalltalk", "st_single", "st_words", "st_vocab", "roles", "role_heads", "abbrev", "requests", "bag_by_stem", "ex_strings", "ex_topics", "sim_cache", "fast",
-        "ex_sieve",
+        "ex_sieve", "name_sieve",
     )
     _defaults = {
         "names": list, "by_stem": dict, "content": dict, "content_by_stem": dict, "idf": dict,
@@ -219,7 +220,7 @@ class Index(Record):
         "concepts": dict, "examples": list, "ex_by_stem": dict, "ex_total": list, "ex_topics_of": list, "keywords": frozenset, "smalltalk": dict, "st_single": list,
         "st_words": frozenset, "st_vocab": dict, "roles": dict, "role_heads": dict, "abbrev": dict, "requests": dict, "bag_by_stem": dict, "ex_strings": list, "ex_topics": list,
         "sim_cache": dict, "fast": None,
-        "ex_sieve": tuple,
+        "ex_sieve": tuple, "name_sieve": tuple,
     }
 
     def __getstate__(self):  # the memo is not part of what is cached on disk
@@ -492,6 +493,10 @@ def build_index(profile: Profile, lexicon=None) -> Index:
     ix.vocab_set = frozenset(df)
     ix.name_strings = [" ".join(ph.stems) for ph in ix.names]
     ix.ex_sieve = _char_sieve(ix.ex_strings)
+    owners: dict[str, list[int]] = {}
+    for i, s in enumerate(ix.name_strings):
+        owners.setdefault(s, []).append(i)
+    ix.name_sieve = (list(owners), [tuple(o) for o in owners.values()], _char_sieve(list(owners)))
     # words (and their stems) that only one language uses: "list" is English even though "lista" is not
     forms = {lang: {f for w in words if len(w) > 2 for f in (w, stem(w))} for lang, words in lang_words.items()}
     ix.lang_vocab = {"en": frozenset(forms["en"] - forms["hu"]), "hu": frozenset(forms["hu"] - forms["en"])}
@@ -730,21 +735,22 @@ def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[in
     return {k: full ^ m for k, m in has.items()}, lens, full
 
 
-def _examples_near(ix: Index, q: str) -> tuple[list[str], list[int]]:
-    """The example strings that may reach a fuzz.ratio of EX_WHOLE_CUTOFF with ``q``, in order,
-    with their indexes (rapidfuzz then compares a few instead of hundreds, and picks the same).
+def _near(ix: Index, q: str, sieve: tuple, cutoff: float, window, tag: str) -> list[int]:
+    """The indexes of the strings of ``sieve`` (:func:`_char_sieve`) that may reach a fuzz.ratio
+    of ``cutoff`` with ``q``, in order (rapidfuzz then compares a few instead of hundreds, and
+    picks the same); ``window(len(q))``: the lengths (lo, hi) worth comparing at all; ``tag``
+    names the sieve in the memo.
     fuzz.ratio is 100 * 2 * LCS / (la + lb), and the LCS is at most the characters the two share,
-    so an example of length lb may lack at most M(lb) of q's characters (counted with repeats).
-    The misses are counted for all examples at once, in bit-sliced counters over ints (bit i:
-    example i) preloaded with 2**w - 1 - M(lb): an example whose counter overflows is out."""
-    lack, lens, full = ix.ex_sieve
-    key = ("exlen", len(q))
+    so a string of length lb may lack at most M(lb) of q's characters (counted with repeats).
+    The misses are counted for all strings at once, in bit-sliced counters over ints (bit i:
+    string i) preloaded with 2**w - 1 - M(lb): a string whose counter overflows is out."""
+    lack, lens, full = sieve
+    key = (tag, len(q))
     start = ix.sim_cache.get(key)
     if start is None:
         la = len(q)
-        c = EX_WHOLE_CUTOFF / 100
-        lo, hi = la * c / (2 - c), la * (2 - c) / c  # the lengths that allow it (as computed so far:
-        # rounding leaves out an example exactly at the cutoff, e.g. 17 characters for 23)
+        c = cutoff / 100
+        lo, hi = window(la)
         allow = {}
         for lb in lens:
             most = math.floor(la - (c / 2 * (la + lb) - 0.01))  # shared >= c/2 * (la + lb), with slack
@@ -761,35 +767,48 @@ def _examples_near(ix: Index, q: str) -> tuple[list[str], list[int]]:
                     planes[b] |= lens[lb]
         start = _remember(ix, key, (tuple(planes), out))
     planes, out = start
+    if out == full:
+        return []  # no string has a length that allows it
     planes = list(planes)
     seen: dict[str, int] = {}
     for ch in q:
         j = seen[ch] = seen.get(ch, 0) + 1
-        carry = lack.get((ch, j), full)  # the examples that miss this copy: add one to their count
+        carry = lack.get((ch, j), full)  # the strings that miss this copy: add one to their count
         for b, p in enumerate(planes):
             planes[b] = p ^ carry
             carry &= p
         out |= carry
-    idxs = _bit_indexes(full ^ out)
+        if out == full:
+            return []  # every string lacks too much already
+    return _bit_indexes(full ^ out)
+
+
+def _ex_window(la: int) -> tuple[float, float]:
+    c = EX_WHOLE_CUTOFF / 100
+    # the lengths that allow it (as computed so far: rounding leaves out an example exactly at the
+    # cutoff, e.g. 17 characters for 23)
+    return la * c / (2 - c), la * (2 - c) / c
+
+
+def _name_window(la: int) -> tuple[float, float]:
+    return la * 0.739, la * 1.353  # 2 * min / (a + b) >= .85, loosely
+
+
+def _examples_near(ix: Index, q: str) -> tuple[list[str], list[int]]:
+    """The example strings that may reach a fuzz.ratio of EX_WHOLE_CUTOFF with ``q``, in order,
+    with their indexes (:func:`_near`)."""
+    idxs = _near(ix, q, ix.ex_sieve, EX_WHOLE_CUTOFF, _ex_window, "exlen")
     strings = ix.ex_strings
     return [strings[i] for i in idxs], idxs
 
 
-def _names_near_length(ix: Index, n: int) -> tuple[list[str], list[list[int]]]:
-    """The distinct name strings whose length allows a fuzz.ratio of 85 with a string of length n
-    (2*min/(a+b) >= .85), each with the indexes of the names it stands for (551 strings for 634
-    names: rapidfuzz compares each once)."""
-    key = ("len", n)
-    hit = ix.sim_cache.get(key)
-    if hit is None:
-        lo, hi = n * 0.739, n * 1.353
-        owners: dict[str, list[int]] = {}
-        for i, s in enumerate(ix.name_strings):
-            if lo <= len(s) <= hi:
-                owners.setdefault(s, []).append(i)
-        hit = (list(owners), list(owners.values()))
-        _remember(ix, key, hit)
-    return hit
+def _names_near(ix: Index, q: str) -> tuple[list[str], list[tuple[int, ...]]]:
+    """The distinct name strings that may reach a fuzz.ratio of 85 with ``q`` (:func:`_near`), in
+    order, each with the indexes of the names it stands for (551 strings for 634 names:
+    rapidfuzz compares each once)."""
+    strings, owners, sieve = ix.name_sieve
+    idxs = _near(ix, q, sieve, 85, _name_window, "namelen")
+    return [strings[i] for i in idxs], [owners[i] for i in idxs]
 
 
 def _postings(ix: Index, s: str):
@@ -1347,10 +1366,10 @@ def _match(ix: Index, text: str, light: bool = False, toks: list[str] | None = N
         if len(qj) >= 6:
             cj = " ".join(content_q)
             qs = cj if len(cj) >= 6 else qj
-            strings, owners = _names_near_length(ix, len(qs))
+            strings, owners = _names_near(ix, qs)
             # the best 3 names, ties by name order, as if each name's string were compared: the
             # best 3 strings hold them (a string ranks by its first name)
-            hits = [(sc, i) for _, sc, j in _extract(qs, strings, 85, 3) for i in owners[j]]
+            hits = [(sc, i) for _, sc, j in _extract(qs, strings, 85, 3) for i in owners[j]] if strings else []
             hits.sort(key=lambda h: (-h[0], h[1]))
             for sc, i in hits[:3]:
                 ph = ix.names[i]
