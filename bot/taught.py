@@ -58,10 +58,17 @@ def community_text(text_en: str | None, text_hu: str | None, lang: str) -> str:
     return t("faq.marked_other", lang, text=other or "")
 
 
+def _close_window(la: int) -> tuple[float, float]:
+    """The lengths of a key that allow a ratio of CLOSE_RATIO with a question ``la`` long
+    (2 * shorter / both >= CLOSE_RATIO, with a margin)."""
+    c = CLOSE_RATIO / 100
+    return la * c / (2 - c) - 1, la * (2 - c) / c + 1
+
+
 class Taught:
     """One immutable snapshot of the taught phrasings and community answers."""
 
-    __slots__ = ("version", "exact", "keys", "answers", "rows", "index", "_near")
+    __slots__ = ("version", "exact", "keys", "answers", "rows", "index", "_near", "_sieve")
 
     def __init__(self, version: int = 0, phrasings=(), answers=(), index=None):
         self.version = version
@@ -74,7 +81,8 @@ class Taught:
             if norm:
                 self.exact[norm] = row.topic
         self.keys = [k for k in self.exact if len(k) >= CLOSE_MIN_CHARS]
-        self._near: dict[int, list[str]] = {}  # length -> the keys a ratio of CLOSE_RATIO allows
+        self._near: dict = {}  # (_near's memo: per length of a question, where its sieve starts)
+        self._sieve = None  # the keys' characters as bit sets, built when first needed
 
     def __bool__(self) -> bool:
         return bool(self.exact)
@@ -85,18 +93,19 @@ class Taught:
     def find_close(self, norm: str) -> str | None:
         if len(norm) < CLOSE_MIN_CHARS or not self.keys:
             return None
-        from rapidfuzz import fuzz, process
+        from .understand import _char_sieve, _near
 
-        # only the keys whose length allows the ratio (2 * shorter / both >= CLOSE_RATIO, with a
-        # margin), in their order (ties go to the first, as over all of them): worked out once per
-        # length, as the ratio over every key cost most of the time of a declined question
-        near = self._near.get(len(norm))
-        if near is None:
-            c = CLOSE_RATIO / 100
-            lo, hi = len(norm) * c / (2 - c) - 1, len(norm) * (2 - c) / c + 1
-            near = self._near[len(norm)] = [k for k in self.keys if lo <= len(k) <= hi]
+        # only the keys whose length and characters allow the ratio (as in the matcher's fuzzy
+        # steps: the ratio is 2 * LCS / both lengths, and the LCS is at most the characters they
+        # share), in their order (ties go to the first, as over all of them)
+        if self._sieve is None:
+            self._sieve = _char_sieve(self.keys)
+        keys = self.keys
+        near = [keys[i] for i in _near(None, norm, self._sieve, CLOSE_RATIO, _close_window, "taught", self._near)]
         if not near:
             return None
+        from rapidfuzz import fuzz, process
+
         n = norm.count(" ") + 1
         best = None
         for key, score, _ in process.extract(norm, near, scorer=fuzz.ratio, score_cutoff=CLOSE_RATIO, limit=3):

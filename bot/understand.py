@@ -735,18 +735,18 @@ def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[in
     return {k: full ^ m for k, m in has.items()}, lens, full
 
 
-def _near(ix: Index, q: str, sieve: tuple, cutoff: float, window, tag: str) -> list[int]:
+def _near(ix: Index | None, q: str, sieve: tuple, cutoff: float, window, tag: str, memo: dict | None = None) -> list[int]:
     """The indexes of the strings of ``sieve`` (:func:`_char_sieve`) that may reach a fuzz.ratio
     of ``cutoff`` with ``q``, in order (rapidfuzz then compares a few instead of hundreds, and
     picks the same); ``window(len(q))``: the lengths (lo, hi) worth comparing at all; ``tag``
-    names the sieve in the memo.
+    names the sieve in the memo (the index's, or ``memo`` when given).
     fuzz.ratio is 100 * 2 * LCS / (la + lb), and the LCS is at most the characters the two share,
     so a string of length lb may lack at most M(lb) of q's characters (counted with repeats).
     The misses are counted for all strings at once, in bit-sliced counters over ints (bit i:
     string i) preloaded with 2**w - 1 - M(lb): a string whose counter overflows is out."""
     lack, lens, full = sieve
     key = (tag, len(q))
-    start = ix.sim_cache.get(key)
+    start = (ix.sim_cache if memo is None else memo).get(key)
     if start is None:
         la = len(q)
         c = cutoff / 100
@@ -765,7 +765,11 @@ def _near(ix: Index, q: str, sieve: tuple, cutoff: float, window, tag: str) -> l
             for b in range(w):
                 if base >> b & 1:
                     planes[b] |= lens[lb]
-        start = _remember(ix, key, (tuple(planes), out))
+        start = (tuple(planes), out)
+        if memo is None:
+            _remember(ix, key, start)
+        else:
+            memo[key] = start
     planes, out = start
     if out == full:
         return []  # no string has a length that allows it
