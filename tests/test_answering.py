@@ -107,6 +107,14 @@ def test_hungarian_without_accents_or_with_suffixes(advisor, q):
     assert a.answered and a.lang == "hu", (q, a)
 
 
+@pytest.mark.parametrize("q,topic", [("chanel managmnet", "competence:D.6"), ("csatorna kezles", "competence:D.6")])
+def test_a_competence_name_misspelled_in_every_word(advisor, q, topic):
+    # no word is near enough to the name's on its own: the whole string, compared with the names,
+    # finds it
+    a = advisor.ask(q)
+    assert a.answered and a.topic == topic
+
+
 @pytest.mark.parametrize("q", ["What's the weather in Budapest?", "What salary does this job pay?", "Is D.1 part of this profile?",
                                "Hány óra van?", "Mennyit keres egy közösségi menedzser?", "E.8", "Tell me about A.1", "asdfghjkl",
                                "B13", "🙂🙂🙂"])
