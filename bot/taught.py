@@ -68,7 +68,7 @@ def _close_window(la: int) -> tuple[float, float]:
 class Taught:
     """One immutable snapshot of the taught phrasings and community answers."""
 
-    __slots__ = ("version", "exact", "keys", "answers", "rows", "index", "_near", "_sieve")
+    __slots__ = ("version", "exact", "keys", "answers", "rows", "index", "_sieve")
 
     def __init__(self, version: int = 0, phrasings=(), answers=(), index=None):
         self.version = version
@@ -81,7 +81,6 @@ class Taught:
             if norm:
                 self.exact[norm] = row.topic
         self.keys = [k for k in self.exact if len(k) >= CLOSE_MIN_CHARS]
-        self._near: dict = {}  # (_near's memo: per length of a question, where its sieve starts)
         self._sieve = None  # the keys' characters as bit sets, built when first needed
 
     def __bool__(self) -> bool:
@@ -101,7 +100,7 @@ class Taught:
         if self._sieve is None:
             self._sieve = _char_sieve(self.keys)
         keys = self.keys
-        near = [keys[i] for i in _near(None, norm, self._sieve, CLOSE_RATIO, _close_window, "taught", self._near)]
+        near = [keys[i] for i in _near(norm, self._sieve, CLOSE_RATIO, _close_window)]
         if not near:
             return None
         from rapidfuzz import fuzz, process

@@ -719,9 +719,10 @@ def _bit_indexes(mask: int) -> list[int]:
     return out
 
 
-def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[int, int], int]:
+def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[int, int], int, dict]:
     """((character, j) -> the strings with fewer than j copies of it, length -> the strings that
-    long, all the strings), as bit sets (bit i: strings[i])."""
+    long, all the strings), as bit sets (bit i: strings[i]), and a memo for :func:`_near` (per
+    length of a question, where its counters start: at most MAX_QUESTION_CHARS entries)."""
     has: dict[tuple[str, int], int] = {}
     lens: dict[int, int] = {}
     for i, s in enumerate(strings):
@@ -732,21 +733,19 @@ def _char_sieve(strings: list[str]) -> tuple[dict[tuple[str, int], int], dict[in
             has[(ch, j)] = has.get((ch, j), 0) | bit
         lens[len(s)] = lens.get(len(s), 0) | bit
     full = (1 << len(strings)) - 1
-    return {k: full ^ m for k, m in has.items()}, lens, full
+    return {k: full ^ m for k, m in has.items()}, lens, full, {}
 
 
-def _near(ix: Index | None, q: str, sieve: tuple, cutoff: float, window, tag: str, memo: dict | None = None) -> list[int]:
+def _near(q: str, sieve: tuple, cutoff: float, window) -> list[int]:
     """The indexes of the strings of ``sieve`` (:func:`_char_sieve`) that may reach a fuzz.ratio
     of ``cutoff`` with ``q``, in order (rapidfuzz then compares a few instead of hundreds, and
-    picks the same); ``window(len(q))``: the lengths (lo, hi) worth comparing at all; ``tag``
-    names the sieve in the memo (the index's, or ``memo`` when given).
+    picks the same); ``window(len(q))``: the lengths (lo, hi) worth comparing at all.
     fuzz.ratio is 100 * 2 * LCS / (la + lb), and the LCS is at most the characters the two share,
     so a string of length lb may lack at most M(lb) of q's characters (counted with repeats).
     The misses are counted for all strings at once, in bit-sliced counters over ints (bit i:
     string i) preloaded with 2**w - 1 - M(lb): a string whose counter overflows is out."""
-    lack, lens, full = sieve
-    key = (tag, len(q))
-    start = (ix.sim_cache if memo is None else memo).get(key)
+    lack, lens, full, starts = sieve
+    start = starts.get(len(q))
     if start is None:
         la = len(q)
         c = cutoff / 100
@@ -765,11 +764,7 @@ def _near(ix: Index | None, q: str, sieve: tuple, cutoff: float, window, tag: st
             for b in range(w):
                 if base >> b & 1:
                     planes[b] |= lens[lb]
-        start = (tuple(planes), out)
-        if memo is None:
-            _remember(ix, key, start)
-        else:
-            memo[key] = start
+        start = starts[la] = (tuple(planes), out)
     planes, out = start
     if out == full:
         return []  # no string has a length that allows it
@@ -801,7 +796,7 @@ def _name_window(la: int) -> tuple[float, float]:
 def _examples_near(ix: Index, q: str) -> tuple[list[str], list[int]]:
     """The example strings that may reach a fuzz.ratio of EX_WHOLE_CUTOFF with ``q``, in order,
     with their indexes (:func:`_near`)."""
-    idxs = _near(ix, q, ix.ex_sieve, EX_WHOLE_CUTOFF, _ex_window, "exlen")
+    idxs = _near(q, ix.ex_sieve, EX_WHOLE_CUTOFF, _ex_window)
     strings = ix.ex_strings
     return [strings[i] for i in idxs], idxs
 
@@ -811,7 +806,7 @@ def _names_near(ix: Index, q: str) -> tuple[list[str], list[tuple[int, ...]]]:
     order, each with the indexes of the names it stands for (551 strings for 634 names:
     rapidfuzz compares each once)."""
     strings, owners, sieve = ix.name_sieve
-    idxs = _near(ix, q, sieve, 85, _name_window, "namelen")
+    idxs = _near(q, sieve, 85, _name_window)
     return [strings[i] for i in idxs], [owners[i] for i in idxs]
 
 
